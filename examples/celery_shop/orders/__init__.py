@@ -1,0 +1,1 @@
+"""Orders: checkout, payment processing and fulfilment."""

@@ -1,0 +1,90 @@
+"""Tasks the broker-backed tests run on real Weft (imported by name in the workers)."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from weft_compat import weft_task
+from weft_compat.exceptions import SoftTimeLimitExceeded
+
+
+@weft_task
+def add(x: int, y: int) -> int:
+    return x + y
+
+
+@weft_task
+def echo(value: Any) -> Any:
+    return value
+
+
+@weft_task(bind=True, name="tests.whoami")
+def whoami(self: Any, tag: str, *, flag: bool = False) -> dict[str, Any]:
+    request = self.request
+    return {
+        "id": request.id,
+        "retries": request.retries,
+        "args": request.args,
+        "kwargs": request.kwargs,
+        "called_directly": request.called_directly,
+        "name": self.name,
+        "tag": tag,
+        "flag": flag,
+    }
+
+
+@weft_task
+def explode(message: str) -> None:
+    raise LookupError(message)
+
+
+@weft_task(soft_time_limit=1, time_limit=10)
+def cleans_up_after_soft_limit() -> str:
+    try:
+        time.sleep(8)
+    except SoftTimeLimitExceeded:
+        return "cleaned up"
+    return "was not interrupted"
+
+
+@weft_task(time_limit=1)
+def hangs() -> None:
+    time.sleep(30)
+
+
+@weft_task
+def sleeps(seconds: float) -> str:
+    time.sleep(seconds)
+    return "woke up"
+
+
+@weft_task
+def returns_a_set() -> object:
+    return {1, 2, 3}
+
+
+@weft_task(ignore_result=True)
+def ignored() -> int:
+    return 42
+
+
+@weft_task(
+    name="tests.every_honoured_option",
+    bind=True,
+    time_limit=30,
+    soft_time_limit=20,
+    ignore_result=False,
+    typing=True,
+    serializer="json",
+    queue="emails",
+    priority=5,
+    acks_late=True,
+    track_started=True,
+    reject_on_worker_lost=True,
+    memory_mb=512,
+    cpu_percent=90,
+    metadata={"team": "billing"},
+)
+def every_honoured_option(self: Any, amount: int) -> int:
+    return amount * 2

@@ -1,0 +1,65 @@
+"""WC104 apply_async: apply_async becomes [.using(...)].enqueue(...) when options carry over."""
+
+from __future__ import annotations
+
+from tests.codemod.tools import check_noop, check_rewritten
+
+RULES = ("apply_async",)
+TASKS = {
+    "proj.tasks": "from celery import shared_task\n\n@shared_task\n"
+    "def send(pk, resend=False):\n    pass\n"
+}
+HEAD = "from proj.tasks import send\n\n"
+
+
+def rewritten(before: str, after: str) -> None:
+    check_rewritten(HEAD + before, HEAD + after, RULES, modules=TASKS)
+
+
+def test_args_and_kwargs_literals_are_spread() -> None:
+    rewritten(
+        "send.apply_async(args=[1], kwargs={'resend': True})\n",
+        "send.enqueue(1, resend=True)\n",
+    )
+
+
+def test_positional_args_tuple() -> None:
+    rewritten("send.apply_async((1, 2))\n", "send.enqueue(1, 2)\n")
+
+
+def test_args_expression_is_unpacked() -> None:
+    rewritten("send.apply_async(args=ids, kwargs=extra)\n", "send.enqueue(*ids, **extra)\n")
+
+
+def test_supported_options_move_to_using() -> None:
+    rewritten(
+        "send.apply_async(args=(1,), queue='emails', time_limit=30)\n",
+        "send.using(queue='emails', time_limit=30).enqueue(1)\n",
+    )
+
+
+def test_json_serializer_is_dropped() -> None:
+    rewritten("send.apply_async((1,), serializer='json')\n", "send.enqueue(1)\n")
+
+
+def test_no_arguments() -> None:
+    rewritten("send.apply_async()\n", "send.enqueue()\n")
+
+
+def test_non_identifier_kwargs_keys_stay_a_mapping() -> None:
+    rewritten(
+        "send.apply_async(kwargs={'a-b': 1})\n",
+        "send.enqueue(**{'a-b': 1})\n",
+    )
+
+
+def test_countdown_keeps_the_call() -> None:
+    check_noop(HEAD + "send.apply_async((1,), countdown=10)\n", RULES, modules=TASKS)
+
+
+def test_splatted_options_keep_the_call() -> None:
+    check_noop(HEAD + "send.apply_async((1,), **options)\n", RULES, modules=TASKS)
+
+
+def test_unknown_receiver_keeps_the_call() -> None:
+    check_noop("other.apply_async((1,))\n", RULES)

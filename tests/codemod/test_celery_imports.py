@@ -1,0 +1,32 @@
+"""WC211 celery_imports: Celery imports no other rule owns are reported."""
+
+from __future__ import annotations
+
+from tests.codemod.tools import check_flagged, check_noop, check_rewritten
+
+RULES = ("celery_imports",)
+
+
+def test_task_logger() -> None:
+    outcome = check_flagged("from celery.utils.log import get_task_logger\n", ["WC211"], RULES)
+    assert "logging.getLogger" in outcome.findings[0].message
+
+
+def test_states_and_results_app() -> None:
+    check_flagged(
+        "from celery import states\nimport django_celery_results\n", ["WC211", "WC211"], RULES
+    )
+
+
+def test_owned_names_are_left_to_their_rules() -> None:
+    check_noop(
+        "from celery import shared_task, group\nfrom celery.exceptions import Retry\n", RULES
+    )
+
+
+def test_import_removed_by_a_rewrite_is_not_reported() -> None:
+    check_rewritten(
+        "import celery\n\n@celery.shared_task\ndef f():\n    pass\n",
+        "from weft_compat import weft_task\n\n@weft_task\ndef f():\n    pass\n",
+        ("task_decorator", "celery_imports"),
+    )

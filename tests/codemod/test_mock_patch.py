@@ -1,0 +1,31 @@
+"""WC210 mock_patch: patch targets naming Celery attributes are reported."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codemod.tools import check_flagged, check_noop
+
+RULES = ("mock_patch",)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        'mock.patch("app.tasks.send.delay")',
+        'patch("app.tasks.send.apply_async")',
+        'mocker.patch("app.views.AsyncResult")',
+        'mock.patch.object(send, "delay")',
+        'mock.patch("celery.app.task.Task.apply_async")',
+    ],
+)
+def test_celery_targets_are_flagged(call: str) -> None:
+    check_flagged(f"{call}\n", ["WC210"], RULES)
+
+
+def test_decorator_form() -> None:
+    check_flagged('@mock.patch("app.tasks.send.delay")\ndef test(m):\n    pass\n', ["WC210"], RULES)
+
+
+def test_other_targets_are_left_alone() -> None:
+    check_noop('mock.patch("app.utils.delayed")\nmock.patch("time.sleep")\n', RULES)

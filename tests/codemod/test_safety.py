@@ -1,0 +1,102 @@
+"""Safety: unparseable files, untouched files, encodings, line endings, comments."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from weft_compat.codemod.cli import main
+from weft_compat.codemod.report import Status
+from weft_compat.codemod.rules import ALL_RULES
+from weft_compat.codemod.runner import run
+
+NAMES = [rule.NAME for rule in ALL_RULES]
+
+
+def test_a_file_that_does_not_parse_is_reported_and_the_run_goes_on(tmp_path: Path) -> None:
+    (tmp_path / "broken.py").write_text("from celery import shared_task\ndef (:\n")
+    (tmp_path / "good.py").write_text(
+        "from celery import shared_task\n\n@shared_task\ndef f():\n    pass\n"
+    )
+    outcomes = {Path(o.path).name: o for o in run([str(tmp_path)], NAMES, jobs=1)}
+    assert outcomes["broken.py"].status is Status.FAILED
+    assert outcomes["broken.py"].findings[0].code == "WC001"
+    assert outcomes["broken.py"].findings[0].line == 2
+    assert outcomes["good.py"].status is Status.CHANGED
+
+
+def test_files_without_celery_are_skipped_before_parsing(tmp_path: Path) -> None:
+    (tmp_path / "plain.py").write_bytes(b"x = 1\r\n")
+    (tmp_path / "broken_plain.py").write_bytes(b"def (:\n")
+    statuses = {Path(o.path).name: o.status for o in run([str(tmp_path)], NAMES, jobs=1)}
+    assert statuses == {"plain.py": Status.SKIPPED, "broken_plain.py": Status.SKIPPED}
+
+
+def test_encoding_line_endings_and_comments_are_preserved(tmp_path: Path) -> None:
+    source = (
+        "# -*- coding: latin-1 -*-\r\n"
+        "from celery import shared_task  # the decorator\r\n"
+        "\r\n"
+        "@shared_task  # keep\r\n"
+        "def f():\r\n"
+        "    return 'caf\xe9'\r\n"
+    ).encode("latin-1")
+    path = tmp_path / "legacy.py"
+    path.write_bytes(source)
+    assert main(["migrate", "--write", str(tmp_path)]) == 1
+    written = path.read_bytes()
+    assert written.decode("latin-1") == (
+        "# -*- coding: latin-1 -*-\r\n"
+        "from weft_compat import weft_task\r\n"
+        "\r\n"
+        "@weft_task  # keep\r\n"
+        "def f():\r\n"
+        "    return 'caf\xe9'\r\n"
+    )
+
+
+def test_unchanged_celery_files_are_byte_identical(tmp_path: Path) -> None:
+    source = b"from celery import group  # canvas stays\r\n\r\njob = group([])\r\n"
+    path = tmp_path / "canvas.py"
+    path.write_bytes(source)
+    assert main(["migrate", "--write", str(tmp_path)]) == 1
+    assert path.read_bytes() == source
+
+
+def test_a_rewrite_that_would_not_parse_is_not_written(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import libcst as cst
+
+    from weft_compat.codemod.rules import task_decorator
+
+    def broken(self: object, original: cst.Decorator, updated: cst.Decorator) -> cst.Decorator:
+        return updated.with_changes(decorator=cst.Name("weft task"))
+
+    monkeypatch.setattr(task_decorator.TaskDecorator, "leave_Decorator", broken)
+    source = b"from celery import shared_task\n\n@shared_task\ndef f():\n    pass\n"
+    path = tmp_path / "tasks.py"
+    path.write_bytes(source)
+    outcome = run([str(tmp_path)], NAMES, jobs=1)[0]
+    assert outcome.status is Status.FAILED
+    assert outcome.findings[-1].code == "WC002"
+    assert main(["migrate", "--write", str(tmp_path)]) == 1
+    assert path.read_bytes() == source
+
+
+def test_a_crashing_rule_fails_one_file_only(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from weft_compat.codemod.rules import canvas
+
+    def crash(self: object, node: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(canvas.Canvas, "visit_Call", crash)
+    (tmp_path / "a.py").write_text("from celery import group\n\ngroup()\n")
+    (tmp_path / "b.py").write_text("CELERY_BROKER_URL = 'x'\n")
+    outcomes = {Path(o.path).name: o for o in run([str(tmp_path)], NAMES, jobs=1)}
+    assert outcomes["a.py"].status is Status.FAILED
+    assert "boom" in outcomes["a.py"].findings[0].message
+    assert outcomes["b.py"].findings[0].code == "WC301"

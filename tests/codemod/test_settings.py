@@ -1,0 +1,42 @@
+"""WC301 settings: each CELERY_* setting is reported with what it becomes."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.codemod.tools import check_flagged, check_noop
+
+RULES = ("settings",)
+
+
+@pytest.mark.parametrize(
+    ("setting", "advice"),
+    [
+        ("CELERY_TASK_ALWAYS_EAGER", "TEST_MODE"),
+        ("CELERY_TASK_TIME_LIMIT", "DEFAULT_TIMEOUT"),
+        ("CELERY_BROKER_URL", "own broker"),
+        ("CELERY_RESULT_BACKEND", "own broker"),
+        ("CELERY_TASK_SERIALIZER", "JSON"),
+        ("CELERY_RESULT_SERIALIZER", "JSON"),
+        ("CELERY_SOMETHING_NEW", "no weft_compat counterpart"),
+    ],
+)
+def test_settings_are_mapped(setting: str, advice: str) -> None:
+    outcome = check_flagged(f"{setting} = 1\n", ["WC301"], RULES)
+    assert advice in outcome.findings[0].message
+
+
+def test_reads_of_django_settings() -> None:
+    check_flagged(
+        "from django.conf import settings\n\nif settings.CELERY_TASK_ALWAYS_EAGER:\n    pass\n",
+        ["WC301"],
+        RULES,
+    )
+
+
+def test_beat_settings_are_left_to_beat() -> None:
+    check_noop("CELERY_BEAT_SCHEDULE = {}\n", RULES)
+
+
+def test_other_settings_are_left_alone() -> None:
+    check_noop("DEBUG = True\nWEFT_COMPAT = {}\n", RULES)

@@ -1,0 +1,1 @@
+"""A minimal Django project the test suite configures through pytest (pyproject.toml)."""

@@ -1,0 +1,205 @@
+"""Calls submitted to a real Weft context and run by real worker processes.
+
+Every call is enqueued once, up front (`handles`), so the workers run them side by side
+while the tests read the outcomes; each task costs about a second of process start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tests import broker_tasks
+from weft_compat import WeftSubmission
+from weft_compat._client import get_client
+from weft_compat.exceptions import ResultNotReady
+
+pytestmark = pytest.mark.broker
+
+EDGE_VALUES = {
+    "when": datetime(2024, 5, 17, 12, 30, 1, 250, tzinfo=UTC),
+    "day": date(2024, 5, 17),
+    "amount": Decimal("19.990"),
+    "id": UUID("12345678-1234-5678-1234-567812345678"),
+    "nested": [Decimal("0.1"), {"deep": date(2000, 1, 1)}],
+    "text": "naïve ✓",
+}
+
+
+@pytest.fixture(scope="module")
+def handles(weft_context: Path) -> dict[str, WeftSubmission]:
+    return {
+        "add": broker_tasks.add.enqueue(2, 3),
+        "whoami": broker_tasks.whoami.enqueue("x", flag=True),
+        "edge": broker_tasks.echo.enqueue(EDGE_VALUES),
+        "explode": broker_tasks.explode.enqueue("no such order"),
+        "soft": broker_tasks.cleans_up_after_soft_limit.enqueue(),
+        "hard": broker_tasks.hangs.enqueue(),
+        "unencodable": broker_tasks.returns_a_set.enqueue(),
+        "ignored": broker_tasks.ignored.enqueue(),
+        "options": broker_tasks.every_honoured_option.using(headers={"trace": "t-1"}).enqueue(21),
+        "killed": broker_tasks.sleeps.enqueue(30),
+    }
+
+
+def finished(handle: WeftSubmission) -> WeftSubmission:
+    handle.result(timeout=90)
+    return handle
+
+
+def test_enqueue_runs_the_task_on_weft_and_returns_its_value(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["add"])
+    assert handle.state == "SUCCESS"
+    assert handle.status() == "completed"
+    assert handle.ready() and handle.successful() and not handle.failed()
+    assert handle.return_value == 5
+    assert handle.info == 5
+    assert handle.name == "tests.broker_tasks.add"
+
+
+def test_return_value_can_be_read_again_and_by_a_fresh_handle(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["add"])
+    assert handle.result(timeout=5).value == 5
+    assert handle.return_value == 5
+    assert WeftSubmission.from_tid(handle.tid).return_value == 5
+
+
+def test_json_edge_types_round_trip_as_under_celery(handles: dict[str, WeftSubmission]) -> None:
+    handle = finished(handles["edge"])
+    assert handle.return_value == EDGE_VALUES
+    assert isinstance(handle.return_value["amount"], Decimal)
+    assert handle.as_dict()["result"]["when"] == "2024-05-17T12:30:01.000250+00:00"
+
+
+def test_bound_task_sees_its_tid_and_call_in_self_request(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["whoami"])
+    seen = handle.return_value
+    assert seen == {
+        "id": handle.tid,
+        "retries": 0,
+        "args": ["x"],
+        "kwargs": {"flag": True},
+        "called_directly": False,
+        "name": "tests.whoami",
+        "tag": "x",
+        "flag": True,
+    }
+
+
+def test_a_failing_task_reports_failure_with_exception_path_and_traceback(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["explode"])
+    assert handle.state == "FAILURE"
+    assert handle.failed() and handle.ready() and not handle.successful()
+    [error] = handle.errors
+    assert error.exception_class_path == "LookupError"
+    assert error.message == "no such order"
+    assert "raise LookupError(message)" in error.traceback
+    assert handle.traceback == error.traceback
+    assert handle.info == error
+    with pytest.raises(ResultNotReady, match="FAILURE"):
+        _ = handle.return_value
+
+
+def test_soft_time_limit_raises_inside_the_task_which_can_clean_up(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["soft"])
+    assert handle.return_value == "cleaned up"
+
+
+def test_hard_time_limit_ends_the_task_as_a_failure(handles: dict[str, WeftSubmission]) -> None:
+    handle = finished(handles["hard"])
+    assert handle.status() == "timeout"
+    assert handle.state == "FAILURE"
+    [error] = handle.errors
+    assert error.exception_class_path == "weft_compat.exceptions.TimeLimitExceeded"
+
+
+def test_an_unencodable_return_value_ends_as_a_failure_that_says_so(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["unencodable"])
+    assert handle.state == "FAILURE"
+    [error] = handle.errors
+    assert error.exception_class_path == "weft_compat.exceptions.ResultNotSerializable"
+    assert "returned a set" in error.message
+
+
+def test_ignore_result_succeeds_without_storing_the_value(
+    handles: dict[str, WeftSubmission],
+) -> None:
+    handle = finished(handles["ignored"])
+    assert handle.state == "SUCCESS"
+    assert handle.return_value is None
+
+
+def test_every_honoured_option_reaches_weft(handles: dict[str, WeftSubmission]) -> None:
+    handle = finished(handles["options"])
+    assert handle.return_value == 42
+    snapshot = get_client().task(handle.tid).snapshot()
+    assert snapshot is not None
+    assert snapshot.metadata["team"] == "billing"
+    assert snapshot.metadata["weft_compat.queue"] == "emails"
+    assert snapshot.metadata["weft_compat.priority"] == 5
+    assert snapshot.metadata["weft_compat.headers"] == {"trace": "t-1"}
+
+
+def test_kill_ends_a_running_task_as_revoked(handles: dict[str, WeftSubmission]) -> None:
+    handle = handles["killed"]
+    for _ in get_client().task(handle.tid).follow(timeout=60):
+        if handle.status() == "running":
+            break
+    handle.kill()
+    handle.result(timeout=60)
+    assert handle.state == "REVOKED"
+    assert handle.ready() and not handle.failed()
+
+
+def test_from_tid_in_another_process_reads_the_outcome(
+    handles: dict[str, WeftSubmission], weft_context: Path
+) -> None:
+    tid = finished(handles["add"]).tid
+    script = (
+        "import json, sys\n"
+        "from weft_compat import WeftSubmission\n"
+        "print(json.dumps(WeftSubmission.from_tid(sys.argv[1]).as_dict()))\n"
+    )
+    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(weft_context)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [sys.executable, "-c", script, tid],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=60,
+    )
+    seen: dict[str, Any] = json.loads(completed.stdout)
+    assert seen["state"] == "SUCCESS"
+    assert seen["result"] == 5
+    assert seen["name"] == "tests.broker_tasks.add"
+
+
+def test_an_id_weft_never_saw_is_unknown_not_pending(weft_context: Path) -> None:
+    handle = WeftSubmission.from_tid("1000000000000000001")
+    assert handle.exists() is False
+    assert handle.state == "UNKNOWN"
+    assert handle.status() is None
+    assert handle.as_dict()["exists"] is False

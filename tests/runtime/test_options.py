@@ -1,0 +1,137 @@
+"""Every Celery task option is honoured, accepted with a note, or refused at decoration."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from weft_compat import UnsupportedOption, WeftTask, weft_task
+from weft_compat._options import DECORATOR_OPTIONS, REFUSED_CALL_OPTIONS, REFUSED_OPTIONS
+from weft_compat._registry import unregister
+from weft_compat.exceptions import InvalidOptionValue
+
+
+def define(**options: Any) -> WeftTask[..., Any]:
+    def sample(x: int = 1) -> int:
+        return x
+
+    sample.__qualname__ = sample.__name__ = f"sample_{abs(hash(tuple(options))) % 10**8}"
+    task = weft_task(name=f"tests.options.{sample.__name__}", **options)(sample)
+    unregister(task.name)
+    return task
+
+
+HONOURED = {
+    "name": "tests.options.named",
+    "bind": False,
+    "time_limit": 30,
+    "soft_time_limit": 10,
+    "ignore_result": True,
+    "typing": True,
+    "serializer": "json",
+    "queue": "emails",
+    "priority": 9,
+    "acks_late": True,
+    "track_started": True,
+    "reject_on_worker_lost": False,
+    "timeout": 30,
+    "memory_mb": 256,
+    "cpu_percent": 50,
+    "metadata": {"team": "growth"},
+}
+
+
+def test_the_honoured_table_covers_every_accepted_option() -> None:
+    assert set(HONOURED) == DECORATOR_OPTIONS
+
+
+@pytest.mark.parametrize(("option", "value"), sorted(HONOURED.items()))
+def test_each_honoured_option_is_accepted(option: str, value: Any) -> None:
+    options = {option: value}
+    if option == "name":
+        task = weft_task(**options)(lambda: None)
+        unregister(task.name)
+        assert task.name == value
+        return
+    task = define(**options)
+    if option in task.config.model_fields_set | set(type(task.config).model_fields):
+        assert getattr(task.config, option) == value
+    else:
+        assert getattr(task.options, option) == value
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED_OPTIONS))
+def test_each_refused_option_raises_with_its_guide_section(option: str) -> None:
+    with pytest.raises(UnsupportedOption, match=f"decorator.md#{option.lower()}") as raised:
+        weft_task(**{option: 1})
+    assert repr(option) in str(raised.value)
+    assert isinstance(raised.value, ValueError)
+
+
+@pytest.mark.parametrize("option", sorted(REFUSED_CALL_OPTIONS))
+def test_each_refused_call_option_raises_with_its_guide_section(option: str) -> None:
+    task = define()
+    with pytest.raises(UnsupportedOption, match=f"calling.md#{option.lower()}"):
+        task.using(**{option: 1})
+
+
+def test_a_typo_that_celery_ignored_is_refused_with_a_suggestion() -> None:
+    with pytest.raises(UnsupportedOption, match=r"'ignore_results'.*did you mean 'ignore_result'"):
+        weft_task(ignore_results=True)
+
+
+def test_an_unknown_option_on_the_bare_decorator_path_is_refused_before_decorating() -> None:
+    with pytest.raises(UnsupportedOption, match="unknown-options"):
+        weft_task(max_retry=5)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"time_limit": -1}, "time_limit=-1"),
+        ({"soft_time_limit": 10, "time_limit": 5}, "must be below the hard limit"),
+        ({"time_limit": 5, "timeout": 6}, "pass one of them"),
+        ({"priority": 300}, "priority=300"),
+        ({"queue": "no spaces"}, "queue='no spaces'"),
+        ({"cpu_percent": 0}, "cpu_percent=0"),
+        ({"metadata": {"when": object()}}, "metadata"),
+    ],
+)
+def test_invalid_option_values_name_the_value(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidOptionValue, match=message):
+        define(**options)
+
+
+def test_a_non_json_serializer_is_refused() -> None:
+    with pytest.raises(UnsupportedOption, match="pickle"):
+        define(serializer="pickle")
+
+
+def test_using_returns_a_changed_copy_and_leaves_the_task_alone() -> None:
+    task = define(time_limit=30, metadata={"a": 1})
+    changed = task.using(time_limit=5, metadata={"b": 2}, queue="low")
+    assert changed is not task
+    assert (changed.options.time_limit, changed.options.queue) == (5, "low")
+    assert changed.options.metadata == {"a": 1, "b": 2}
+    assert (task.options.time_limit, task.options.queue, task.options.metadata) == (
+        30,
+        None,
+        {"a": 1},
+    )
+
+
+def test_using_timeout_replaces_an_inherited_time_limit() -> None:
+    assert define(time_limit=30).using(timeout=5).options.hard_limit == 5
+
+
+def test_a_bound_task_needs_a_self_parameter() -> None:
+    with pytest.raises(TypeError, match="self"):
+        weft_task(bind=True, name="tests.options.noself")(lambda: None)
+
+
+def test_the_decorator_refuses_a_name_passed_positionally() -> None:
+    bad: Callable[..., Any] = weft_task
+    with pytest.raises(TypeError, match="name="):
+        bad("tests.options.positional")

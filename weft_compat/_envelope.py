@@ -1,0 +1,49 @@
+"""The call envelope: everything a worker needs to run one call, as JSON.
+
+It is the payload of the Weft task (isolated lane). The arguments are one
+Celery-compatible JSON text, encoded once in the caller, so the worker decodes exactly
+what was validated at enqueue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final
+
+from weft_compat.exceptions import WeftCompatError
+
+__all__ = ["ENVELOPE_VERSION", "Envelope"]
+
+ENVELOPE_VERSION: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """One call of one task."""
+
+    task: str
+    module: str
+    call: str
+    import_root: str | None = None
+    settings_module: str | None = None
+    attempt: int = 1
+    soft_time_limit: float | None = None
+    ignore_result: bool = False
+    headers: dict[str, Any] = field(default_factory=dict)
+    version: int = ENVELOPE_VERSION
+
+    def to_payload(self) -> dict[str, Any]:
+        """The JSON-ready form submitted to Weft."""
+        return {"weft_compat": asdict(self)}
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Envelope:
+        """Rebuild an envelope from what Weft hands the worker."""
+        body = payload.get("weft_compat") if isinstance(payload, Mapping) else None
+        if not isinstance(body, Mapping) or body.get("version") != ENVELOPE_VERSION:
+            raise WeftCompatError(
+                f"the work item {payload!r:.200} is not a weft_compat call envelope "
+                f"(version {ENVELOPE_VERSION}); submit it through WeftTask.enqueue"
+            )
+        return cls(**body)

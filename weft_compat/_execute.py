@@ -1,0 +1,104 @@
+"""Running one call: the code every lane and the immediate test mode share.
+
+Resolve the task by name, decode the arguments, build the bound context, apply the soft
+time limit, call the function and encode its return value. Failures become an
+`Outcome` carrying the exception's import path and traceback text.
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from types import FrameType
+
+from weft_compat import _serialization
+from weft_compat._context import TaskRequest
+from weft_compat._envelope import Envelope
+from weft_compat._outcome import Outcome, TaskError
+from weft_compat._registry import get_task
+from weft_compat._states import FAILURE, SUCCESS
+from weft_compat.exceptions import ResultNotSerializable, SoftTimeLimitExceeded
+
+__all__ = ["CallResult", "exception_path", "run_call"]
+
+
+@dataclass(frozen=True, slots=True)
+class CallResult:
+    """The outcome of one call, plus the exception for callers that re-raise it."""
+
+    outcome: Outcome
+    exception: BaseException | None = None
+
+
+def exception_path(exc: BaseException) -> str:
+    """`module.QualName` of an exception's class, the way `django.tasks` records it."""
+    cls = type(exc)
+    if cls.__module__ == "builtins":
+        return cls.__qualname__
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+def run_call(
+    envelope: Envelope,
+    *,
+    request_id: Callable[[], str | None] | str | None,
+    eager: bool = False,
+) -> CallResult:
+    """Run the call described by `envelope`; never raises for the task's own errors."""
+    try:
+        task = get_task(envelope.task, module=envelope.module)
+        call = _serialization.decode(envelope.call)
+        args, kwargs = call["args"], call["kwargs"]
+        request = TaskRequest(
+            task_name=task.name,
+            args=args,
+            kwargs=kwargs,
+            id=request_id if isinstance(request_id, str) else None,
+            id_resolver=request_id if callable(request_id) else None,
+            retries=envelope.attempt - 1,
+            is_eager=eager,
+            headers=envelope.headers,
+        )
+        with soft_time_limit(None if eager else envelope.soft_time_limit):
+            value = task.run(request, args, kwargs)
+        if envelope.ignore_result:
+            return CallResult(Outcome(SUCCESS, value=None))
+        try:
+            encoded = _serialization.encode(value)
+        except (TypeError, ValueError) as exc:
+            raise ResultNotSerializable(
+                f"{task.name!r} returned a {type(value).__qualname__} ({value!r:.80}), which "
+                "Celery-compatible JSON cannot encode; return JSON types, datetime, Decimal, "
+                "UUID or bytes"
+            ) from exc
+        return CallResult(Outcome(SUCCESS, value=encoded))
+    except Exception as exc:
+        error = TaskError(
+            exception_class_path=exception_path(exc),
+            message=str(exc),
+            traceback=traceback.format_exc(),
+        )
+        return CallResult(Outcome(FAILURE, error=error), exc)
+
+
+@contextmanager
+def soft_time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise `SoftTimeLimitExceeded` in this (main) thread after `seconds`."""
+    if not seconds or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def _expired(_signum: int, _frame: FrameType | None) -> None:
+        raise SoftTimeLimitExceeded(f"soft time limit ({seconds:g}s) exceeded")
+
+    previous = signal.signal(signal.SIGALRM, _expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

@@ -1,0 +1,271 @@
+"""`WeftSubmission`: the handle of one call, what `AsyncResult` was under Celery.
+
+A handle is just a tid and a name, so a view can rebuild it from a tid alone
+(`WeftSubmission.from_tid`). Every read asks Weft for the current status and, once the
+call has finished, reads the outcome the worker stored; nothing is cached, so two
+handles of one tid in two processes always agree. An id Weft has never seen is
+`UNKNOWN`, never `PENDING`.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from typing import Any, Final
+
+from weft.client import CommandTimeoutError, TaskResult
+
+from weft_compat import _serialization
+from weft_compat._client import get_client
+from weft_compat._outcome import Outcome, TaskError, forget_outcome, read_outcome
+from weft_compat._states import FAILURE, READY_STATES, SUCCESS, state_from_weft
+from weft_compat.exceptions import InvalidTaskId, ResultNotReady
+
+__all__ = ["WeftSubmission", "local_outcomes"]
+
+_TID: Final = re.compile(r"\d{19}")
+# How often `result()` re-reads the stored outcome after Weft reports the end.
+_OUTCOME_POLL_SECONDS: Final = 0.02
+_OUTCOME_GRACE_SECONDS: Final = 2.0
+
+# Outcomes of calls run or recorded in this process by a test mode (tid → outcome;
+# None while a recorded call is pending). Handles look here before asking Weft.
+local_outcomes: dict[str, Outcome | None] = {}
+
+
+def _check_tid(tid: object) -> str:
+    if not isinstance(tid, str) or not _TID.fullmatch(tid):
+        raise InvalidTaskId(
+            f"task id {tid!r} is not a Weft task id (19 digits); pass the `tid` of a "
+            "submission, as stored when it was enqueued"
+        )
+    return tid
+
+
+class WeftSubmission:
+    """The handle of one submitted call."""
+
+    __slots__ = ("_name", "_tid")
+
+    def __init__(self, tid: str, name: str | None = None) -> None:
+        self._tid = _check_tid(tid)
+        self._name = name
+
+    @classmethod
+    def from_tid(cls, tid: str, name: str | None = None) -> WeftSubmission:
+        """Rebuild a handle from a task id, in any process (Celery's `AsyncResult(id)`)."""
+        return cls(tid, name)
+
+    @property
+    def tid(self) -> str:
+        """The Weft task id (Celery's `id`)."""
+        return self._tid
+
+    @property
+    def name(self) -> str | None:
+        """The task name, as recorded by Weft; None for an unknown id."""
+        if self._name is None and self._tid not in local_outcomes:
+            snapshot = get_client().task(self._tid).snapshot()
+            if snapshot is not None and snapshot.status != "unknown":
+                self._name = snapshot.name
+        return self._name
+
+    def status(self) -> str | None:
+        """The raw Weft status (`queued`, `running`, `completed`, ...); None if unknown."""
+        if self._tid in local_outcomes:
+            outcome = local_outcomes[self._tid]
+            if outcome is None:
+                return "queued"
+            return "completed" if outcome.state == SUCCESS else "failed"
+        snapshot = get_client().task(self._tid).snapshot()
+        if snapshot is None or snapshot.status == "unknown":
+            return None
+        return snapshot.status
+
+    @property
+    def state(self) -> str:
+        """Celery-style state: PENDING, RECEIVED, STARTED, SUCCESS, FAILURE, REVOKED or UNKNOWN."""
+        return state_from_weft(self.status())
+
+    def exists(self) -> bool:
+        """Whether Weft (or an active test mode) knows this id."""
+        return self.status() is not None
+
+    def ready(self) -> bool:
+        """Whether the call has finished (succeeded, failed or was revoked)."""
+        return self.state in READY_STATES
+
+    def successful(self) -> bool:
+        """Whether the call finished successfully."""
+        return self.state == SUCCESS
+
+    def failed(self) -> bool:
+        """Whether the call finished with an error (including a hard time limit)."""
+        return self.state == FAILURE
+
+    def _outcome(self) -> Outcome | None:
+        if self._tid in local_outcomes:
+            return local_outcomes[self._tid]
+        return read_outcome(get_client(), self._tid)
+
+    def result(self, timeout: float | None = None) -> TaskResult:
+        """Wait for the call to finish and return Weft's `TaskResult`, value decoded.
+
+        Raises `TimeoutError` if it has not finished within `timeout` seconds.
+        """
+        if self._tid in local_outcomes:
+            return self._local_result()
+        try:
+            raw = get_client().task(self._tid).result(timeout=timeout)
+        except CommandTimeoutError as exc:
+            raise TimeoutError(
+                f"task {self._tid} did not finish within {timeout!r} seconds"
+            ) from exc
+        outcome = self._await_outcome(raw.status)
+        value = _decode(outcome.value) if outcome is not None else raw.value
+        return TaskResult(
+            tid=raw.tid,
+            status=raw.status,
+            value=value,
+            stdout=raw.stdout,
+            stderr=raw.stderr,
+            error=raw.error,
+            reconciliation=raw.reconciliation,
+        )
+
+    def _await_outcome(self, status: str) -> Outcome | None:
+        # The worker stores the outcome just before it returns, so it is there by the time
+        # Weft reports the end; the grace period only covers a slow broker write.
+        if status not in {"completed", "failed"}:
+            return None
+        deadline = time.monotonic() + _OUTCOME_GRACE_SECONDS
+        while True:
+            outcome = self._outcome()
+            if outcome is not None or time.monotonic() >= deadline:
+                return outcome
+            time.sleep(_OUTCOME_POLL_SECONDS)
+
+    def _local_result(self) -> TaskResult:
+        outcome = local_outcomes[self._tid]
+        if outcome is None:
+            raise TimeoutError(
+                f"task {self._tid} was recorded, not run, by the recording test mode"
+            )
+        value = _decode(outcome.value) if outcome.value is not None else None
+        error = outcome.error.traceback if outcome.error is not None else None
+        return TaskResult(
+            tid=self._tid,
+            status=self.status() or "unknown",
+            value=value,
+            stdout=None,
+            stderr=None,
+            error=error,
+        )
+
+    @property
+    def return_value(self) -> Any:
+        """The task's return value; raises `ResultNotReady` unless the call succeeded."""
+        state = self.state
+        if state != SUCCESS:
+            raise ResultNotReady(
+                f"task {self._tid} is {state}, and a return value exists only after SUCCESS; "
+                "check ready()/successful() first or wait with result(timeout=...)"
+            )
+        outcome = self._await_outcome("completed")
+        if outcome is None or outcome.value is None:
+            return None
+        return _decode(outcome.value)
+
+    @property
+    def errors(self) -> list[TaskError]:
+        """The call's errors (exception import path, message, traceback); empty unless failed."""
+        status = self.status()
+        if status == "timeout":
+            return [
+                TaskError(
+                    exception_class_path="weft_compat.exceptions.TimeLimitExceeded",
+                    message=f"task {self._tid} exceeded its hard time limit and was ended",
+                    traceback="",
+                )
+            ]
+        if status != "failed":
+            return []
+        outcome = self._await_outcome(status)
+        if outcome is not None and outcome.error is not None:
+            return [outcome.error]
+        raw = get_client().task(self._tid).snapshot()
+        text = (raw.error if raw is not None else None) or "the task failed without an error"
+        return [_error_from_traceback(text)]
+
+    @property
+    def traceback(self) -> str | None:
+        """The traceback text of the failure, or None (Celery's `traceback`)."""
+        errors = self.errors
+        return errors[-1].traceback or errors[-1].message if errors else None
+
+    @property
+    def info(self) -> Any:
+        """Celery's `info`: the return value after SUCCESS, the error after FAILURE, else None."""
+        state = self.state
+        if state == SUCCESS:
+            return self.return_value
+        if state == FAILURE:
+            errors = self.errors
+            return errors[-1] if errors else None
+        return None
+
+    def stop(self) -> None:
+        """Cancel the call if queued, or stop it gracefully if running (Celery's `revoke`)."""
+        get_client().task(self._tid).stop()
+
+    def kill(self) -> None:
+        """End the call's process at once (`revoke(terminate=True, signal="SIGKILL")`)."""
+        get_client().task(self._tid).kill()
+
+    def forget(self) -> None:
+        """Delete the stored outcome of the call (Celery's `forget`)."""
+        local_outcomes.pop(self._tid, None)
+        forget_outcome(get_client(), self._tid)
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary for views: tid, name, state, status, and result or errors."""
+        status = self.status()
+        state = state_from_weft(status)
+        body: dict[str, Any] = {
+            "tid": self._tid,
+            "name": self.name,
+            "state": state,
+            "status": status,
+            "exists": status is not None,
+            "ready": state in READY_STATES,
+            "successful": state == SUCCESS,
+        }
+        if state == SUCCESS:
+            outcome = self._await_outcome("completed")
+            value = _decode(outcome.value) if outcome is not None else None
+            body["result"] = _serialization.json_ready(value)
+        if state == FAILURE:
+            body["errors"] = [error.as_dict() for error in self.errors]
+        return body
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, WeftSubmission) and other._tid == self._tid
+
+    def __hash__(self) -> int:
+        return hash(self._tid)
+
+    def __repr__(self) -> str:
+        return f"<WeftSubmission {self._name or '?'} {self._tid}>"
+
+
+def _decode(text: str | None) -> Any:
+    return None if text is None else _serialization.decode(text)
+
+
+def _error_from_traceback(text: str) -> TaskError:
+    """Recover the exception path and message from the last line of a traceback."""
+    last = text.strip().splitlines()[-1] if text.strip() else ""
+    path, _, message = last.partition(": ")
+    if not path or " " in path:
+        return TaskError(exception_class_path="", message=last, traceback=text)
+    return TaskError(exception_class_path=path, message=message, traceback=text)

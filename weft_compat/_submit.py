@@ -1,0 +1,102 @@
+"""The one submission path: validate and encode a call, then hand it to Weft.
+
+`prepare_call` does everything that can fail because of the caller (signature,
+JSON encoding, options) and touches no broker, so a bad call is refused before
+anything is submitted; `dispatch` submits a prepared call (or, in a test mode, runs
+or records it). `enqueue`, `enqueue_on_commit` and `weft_compat.enqueue` all go
+through these two functions.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from weft_compat import _serialization, _testmode
+from weft_compat._client import get_client
+from weft_compat._config import current_settings
+from weft_compat._envelope import Envelope
+from weft_compat._options import CallOptions
+from weft_compat._submission import WeftSubmission
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from weft_compat._task import WeftTask
+
+__all__ = ["PreparedCall", "dispatch", "prepare_call", "submit"]
+
+# The Weft function target every isolated-lane call runs (weft_compat/worker.py).
+WORKER_TARGET = "weft_compat.worker:run"
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedCall:
+    """A validated, encoded call that has not been submitted."""
+
+    task: WeftTask[Any, Any]
+    options: CallOptions
+    envelope: Envelope
+
+
+def prepare_call(
+    task: WeftTask[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> PreparedCall:
+    """Validate and encode one call; raises before anything is submitted."""
+    task.checker.check(task.name, args, kwargs)
+    call = _serialization.encode_call(task.name, args, kwargs)
+    options = task.options
+    settings = current_settings()
+    soft = options.soft_time_limit or settings.DEFAULT_SOFT_TIME_LIMIT
+    envelope = Envelope(
+        task=task.name,
+        module=task.func.__module__,
+        call=call,
+        import_root=task.import_root,
+        settings_module=os.environ.get("DJANGO_SETTINGS_MODULE"),
+        soft_time_limit=soft,
+        ignore_result=options.ignore_result,
+        headers=dict(options.headers),
+    )
+    return PreparedCall(task, options, envelope)
+
+
+def taskspec_template(task: WeftTask[Any, Any], options: CallOptions) -> dict[str, Any]:
+    """The Weft TaskSpec (without payload) for calls of `task` with `options`."""
+    metadata: dict[str, Any] = {"weft_compat.task": task.name, **options.metadata}
+    if options.queue is not None:
+        metadata["weft_compat.queue"] = options.queue
+    if options.priority is not None:
+        metadata["weft_compat.priority"] = options.priority
+    if options.headers:
+        metadata["weft_compat.headers"] = options.headers
+    spec: dict[str, Any] = {"type": "function", "function_target": WORKER_TARGET}
+    hard = options.hard_limit or current_settings().DEFAULT_TIMEOUT
+    if hard is not None:
+        spec["timeout"] = hard
+    limits = {
+        key: value
+        for key, value in (("memory_mb", options.memory_mb), ("cpu_percent", options.cpu_percent))
+        if value is not None
+    }
+    if limits:
+        spec["limits"] = limits
+    return {"name": task.name, "spec": spec, "metadata": metadata}
+
+
+def dispatch(prepared: PreparedCall) -> WeftSubmission:
+    """Submit a prepared call to Weft, or run/record it when a test mode is active."""
+    mode = _testmode.active_mode()
+    if mode is not None:
+        return mode.handle(prepared)
+    template = prepared.task.taskspec_template
+    handle = get_client().submit(template, payload={"payload": prepared.envelope.to_payload()})
+    return WeftSubmission(handle.tid, prepared.task.name)
+
+
+def submit(
+    task: WeftTask[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+) -> WeftSubmission:
+    """Validate, encode and submit one call."""
+    return dispatch(prepare_call(task, args, kwargs))

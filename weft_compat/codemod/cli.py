@@ -1,0 +1,170 @@
+"""The ``weft-compat`` command line; ``migrate`` is its subcommand for the codemod.
+
+Exit codes follow ruff and django-upgrade: 0 when nothing would change and nothing
+is flagged, 1 when something would change or needs a human, 2 on a usage error.
+Diffs and findings go to stdout; progress and status go to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from weft_compat.codemod.report import FileOutcome, Status, Summary, render_json
+from weft_compat.codemod.rules import ALL_RULES, RULES_BY_NAME
+from weft_compat.codemod.runner import STDIN, run, write_changes
+
+EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+
+
+def _rule_list(value: str) -> list[str]:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    for name in names:
+        if name not in RULES_BY_NAME:
+            raise argparse.ArgumentTypeError(
+                f"unknown rule {name!r}; run `weft-compat migrate --list-rules` to see them"
+            )
+    return names
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser: ``weft-compat migrate ...``."""
+    parser = argparse.ArgumentParser(
+        prog="weft-compat", description="Move a Celery codebase onto weft_compat."
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    migrate = commands.add_parser(
+        "migrate",
+        help="rewrite Celery call sites and list what needs a human",
+        description="Rewrite Celery call sites to weft_compat and report every site left "
+        "for a human, with a code and a guide link. Shows a diff unless --write is given.",
+    )
+    migrate.add_argument(
+        "paths", nargs="*", metavar="PATH", help="files or directories; - is stdin"
+    )
+    mode = migrate.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--diff",
+        dest="mode",
+        action="store_const",
+        const="diff",
+        help="print a unified diff and write nothing (the default)",
+    )
+    mode.add_argument(
+        "--write",
+        dest="mode",
+        action="store_const",
+        const="write",
+        help="rewrite the files in place",
+    )
+    mode.add_argument(
+        "--check",
+        dest="mode",
+        action="store_const",
+        const="check",
+        help="print only what would change and the findings",
+    )
+    migrate.add_argument("--format", choices=("text", "json"), default="text")
+    migrate.add_argument(
+        "--only",
+        type=_rule_list,
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="run only these rules (repeat or comma-separate)",
+    )
+    migrate.add_argument(
+        "--skip",
+        type=_rule_list,
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="do not run these rules (repeat or comma-separate)",
+    )
+    migrate.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    migrate.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=os.cpu_count() or 1,
+        metavar="N",
+        help="worker processes (default: the CPU count)",
+    )
+    migrate.set_defaults(mode="diff")
+    return parser
+
+
+def list_rules() -> str:
+    """One line per rule: code, name, description."""
+    width = max(len(rule.NAME) for rule in ALL_RULES)
+    return "\n".join(f"{rule.CODE}  {rule.NAME:<{width}}  {rule.DESCRIPTION}" for rule in ALL_RULES)
+
+
+def _selected(args: argparse.Namespace) -> list[str]:
+    only = {name for group in args.only for name in group}
+    skip = {name for group in args.skip for name in group}
+    return [
+        rule.NAME for rule in ALL_RULES if (not only or rule.NAME in only) and rule.NAME not in skip
+    ]
+
+
+def _print_text(outcomes: list[FileOutcome], mode: str, rule_names: dict[str, str]) -> None:
+    for outcome in outcomes:
+        if outcome.status is Status.CHANGED:
+            if mode == "diff":
+                sys.stdout.write(outcome.diff)
+            else:
+                verb = "rewrote" if mode == "write" else "would rewrite"
+                print(f"{verb} {outcome.path}", file=sys.stderr)
+    for finding in sorted(f for outcome in outcomes for f in outcome.findings):
+        print(finding.as_text())
+    print(Summary.of(outcomes).as_text(rule_names, wrote=mode == "write"), file=sys.stderr)
+
+
+def _migrate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.list_rules:
+        print(list_rules())
+        return EXIT_CLEAN
+    if not args.paths:
+        parser.error("migrate needs at least one PATH (or - for stdin)")
+    if STDIN in args.paths and len(args.paths) > 1:
+        parser.error("- (stdin) cannot be combined with other paths")
+    missing = [path for path in args.paths if path != STDIN and not os.path.exists(path)]
+    if missing:
+        parser.error(f"path {missing[0]!r} does not exist")
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, not {args.jobs!r}")
+    stdin = sys.stdin.buffer.read() if args.paths == [STDIN] else None
+    outcomes = run(args.paths, _selected(args), jobs=args.jobs, stdin=stdin, progress=_progress)
+    if args.mode == "write":
+        if stdin is not None:
+            changed = outcomes[0].new_source if outcomes[0].status is Status.CHANGED else stdin
+            sys.stdout.buffer.write(changed or b"")
+            sys.stdout.flush()
+            sys.stdout = sys.stderr  # findings must not mix with the rewritten source
+        else:
+            write_changes(outcomes)
+    rule_names = {rule.CODE: rule.NAME for rule in ALL_RULES}
+    if args.format == "json":
+        print(render_json(outcomes, rule_names, wrote=args.mode == "write"))
+    else:
+        _print_text(outcomes, args.mode, rule_names)
+    found = any(o.findings or o.status in (Status.CHANGED, Status.FAILED) for o in outcomes)
+    return EXIT_FOUND if found else EXIT_CLEAN
+
+
+def _progress(message: str) -> None:
+    print(f"weft-compat: {message}", file=sys.stderr, flush=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``weft-compat``; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    stdout = sys.stdout
+    try:
+        return _migrate(args, parser)
+    finally:
+        sys.stdout = stdout

@@ -1,0 +1,78 @@
+"""What a rule sees of the file being rewritten: names, the project index, findings, imports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+import libcst as cst
+
+from weft_compat.codemod.facts import ModuleFacts, TaskSignature
+from weft_compat.codemod.index import ProjectIndex
+
+
+def dotted(node: cst.BaseExpression) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, None for anything else (calls, subscripts)."""
+    parts: list[str] = []
+    while isinstance(node, cst.Attribute):
+        parts.append(node.attr.value)
+        node = node.value
+    if not isinstance(node, cst.Name):
+        return None
+    parts.append(node.value)
+    return ".".join(reversed(parts))
+
+
+@dataclass(frozen=True)
+class PendingFinding:
+    """A finding anchored to an original node; its position is computed at the end."""
+
+    node: cst.CSTNode
+    code: str
+    message: str
+    guide: str
+
+
+@dataclass
+class FileContext:
+    """Per-file state shared by the rules during one rewrite pass."""
+
+    path: str
+    facts: ModuleFacts
+    index: ProjectIndex
+    findings: list[PendingFinding] = field(default_factory=list)
+    added_imports: set[tuple[str, str | None]] = field(default_factory=set)
+    # Local name → how many of its mentions the rewrite removed.
+    dropped_imports: Counter[str] = field(default_factory=Counter)
+    # Original nodes a rule has taken over, so a finer-grained rule leaves them alone.
+    claimed: set[int] = field(default_factory=set)
+
+    def qualified_name(self, node: cst.BaseExpression) -> str | None:
+        """The canonical qualified name ``node`` refers to, resolved through imports.
+
+        Module-level bindings only: a local variable that shadows an imported Celery
+        name is resolved as the import. Scope analysis would settle that rare case at
+        several times the cost of parsing, on every file.
+        """
+        name = dotted(node)
+        if name is None:
+            return None
+        qualified = self.facts.qualify(name)
+        return self.index.canonical(qualified) if qualified else None
+
+    def task(self, node: cst.BaseExpression) -> TaskSignature | None:
+        """The signature of the task ``node`` names, or None if it is not a known task."""
+        return self.index.task(self.qualified_name(node))
+
+    def is_app(self, node: cst.BaseExpression) -> bool:
+        """Whether ``node`` names a Celery application."""
+        qualified = self.qualified_name(node)
+        return qualified is not None and self.index.is_app(qualified)
+
+    def claim(self, node: cst.CSTNode) -> None:
+        """Mark an original node as handled by the calling rule."""
+        self.claimed.add(id(node))
+
+    def is_claimed(self, node: cst.CSTNode) -> bool:
+        """Whether another rule has taken over this original node."""
+        return id(node) in self.claimed

@@ -1,0 +1,184 @@
+"""The first pass over one file: what it imports, defines and declares as Celery tasks.
+
+This pass uses the standard library's ``ast`` rather than LibCST: it runs on every
+candidate file and only needs names, so the C parser keeps a whole-tree index cheap.
+The facts it returns are plain, picklable data that the project index merges.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+# Calls whose result, bound to a module-level name, is a Celery application.
+CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+
+
+@dataclass(frozen=True)
+class TaskSignature:
+    """The parameters a task function accepts, as seen by a caller of ``.delay``."""
+
+    params: tuple[str, ...]
+    var_keyword: bool
+
+    def accepts_keyword(self, name: str) -> bool:
+        """Whether ``name=`` passed to the task reaches a parameter."""
+        return self.var_keyword or name in self.params
+
+
+@dataclass(frozen=True)
+class DecoratedFunction:
+    """A module-level function and the qualified names of its decorators."""
+
+    decorators: tuple[str, ...]
+    signature: TaskSignature
+
+
+@dataclass
+class ModuleFacts:
+    """Names one module binds at module level, resolved to qualified names."""
+
+    module: str
+    package: str
+    imports: dict[str, str] = field(default_factory=dict)
+    defs: set[str] = field(default_factory=set)
+    app_names: set[str] = field(default_factory=set)
+    functions: dict[str, DecoratedFunction] = field(default_factory=dict)
+
+    def qualify(self, dotted: str) -> str | None:
+        """The qualified name ``dotted`` refers to in this module, or None if it is local."""
+        head, dot, rest = dotted.partition(".")
+        if head in self.imports:
+            base = self.imports[head]
+        elif head in self.defs:
+            base = f"{self.module}.{head}" if self.module else head
+        else:
+            return None
+        return f"{base}{dot}{rest}"
+
+
+def resolve_relative(package: str, level: int, module: str | None) -> str:
+    """The absolute module named by ``from <level dots><module> import``."""
+    if level == 0:
+        return module or ""
+    parts = package.split(".") if package else []
+    # One dot is the package itself; each further dot climbs one level.
+    base = parts[: len(parts) - (level - 1)] if level - 1 <= len(parts) else []
+    if module:
+        base = [*base, module]
+    return ".".join(base)
+
+
+def dotted_name(node: ast.expr) -> str | None:
+    """``a.b.c`` for a Name/Attribute chain, None for anything else."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> TaskSignature:
+    arguments = node.args
+    regular = [a.arg for a in arguments.args]
+    if bound and not arguments.posonlyargs and regular:
+        regular = regular[1:]  # ``self``: the task instance, never passed by a caller
+    # Positional-only parameters cannot be filled by keyword, so they never
+    # absorb a stray ``countdown=``.
+    names = (*regular, *(a.arg for a in arguments.kwonlyargs))
+    return TaskSignature(params=tuple(names), var_keyword=arguments.kwarg is not None)
+
+
+def _is_bound(decorators: list[ast.expr]) -> bool:
+    for decorator in decorators:
+        if isinstance(decorator, ast.Call):
+            for keyword in decorator.keywords:
+                if keyword.arg == "bind" and isinstance(keyword.value, ast.Constant):
+                    return bool(keyword.value.value)
+    return False
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, facts: ModuleFacts) -> None:
+        self.facts = facts
+        self.depth = 0
+        self.app_candidates: list[tuple[str, str]] = []
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.facts.imports[alias.asname] = alias.name
+            else:
+                head = alias.name.partition(".")[0]
+                self.facts.imports[head] = head
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        source = resolve_relative(self.facts.package, node.level, node.module)
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            target = f"{source}.{alias.name}" if source else alias.name
+            self.facts.imports[alias.asname or alias.name] = target
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        if self.depth == 0:
+            self.facts.defs.add(node.name)
+            # Dotted names for now: an import further down the module still counts,
+            # so they are qualified once the whole module has been read.
+            names = []
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                dotted = dotted_name(target)
+                if dotted:
+                    names.append(dotted)
+            if names:
+                signature = _signature(node, _is_bound(node.decorator_list))
+                self.facts.functions[node.name] = DecoratedFunction(tuple(names), signature)
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if self.depth == 0:
+            self.facts.defs.add(node.name)
+        self.depth += 1
+        self.generic_visit(node)
+        self.depth -= 1
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if self.depth == 0:
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    self._bind(target.id, node.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if self.depth == 0 and isinstance(node.target, ast.Name):
+            self._bind(node.target.id, node.value)
+        self.generic_visit(node)
+
+    def _bind(self, name: str, value: ast.expr | None) -> None:
+        self.facts.defs.add(name)
+        if isinstance(value, ast.Call) and (dotted := dotted_name(value.func)) is not None:
+            # Checked against CELERY_APP_CLASSES once every import has been read.
+            self.app_candidates.append((dotted, name))
+
+
+def collect_facts(tree: ast.Module, module: str, package: str) -> ModuleFacts:
+    """Index one parsed module; ``package`` anchors its relative imports."""
+    facts = ModuleFacts(module=module, package=package)
+    collector = _Collector(facts)
+    collector.visit(tree)
+    for name, function in facts.functions.items():
+        qualified = (facts.qualify(dotted) for dotted in function.decorators)
+        decorators = tuple(name for name in qualified if name)
+        facts.functions[name] = DecoratedFunction(decorators, function.signature)
+    for dotted, target in collector.app_candidates:
+        if facts.qualify(dotted) in CELERY_APP_CLASSES:
+            facts.app_names.add(target)
+    return facts

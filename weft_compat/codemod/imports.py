@@ -1,0 +1,163 @@
+"""Adding the imports a rewrite needs and dropping the ones it left unused.
+
+LibCST's ``AddImportsVisitor`` and ``RemoveImportsVisitor`` were measured here at more
+than the rest of a file's rewrite put together: the first costs ~12 ms to construct
+(matcher introspection) plus a walk of the module, the second needs scope analysis,
+several times the cost of parsing. Both jobs are narrow here: add a
+``from weft_compat import name`` at the top, and drop an import a rule has just
+rewritten away. A rule asks to drop only such a name, so a text check that the name
+appears nowhere else is enough, and errs towards keeping an import (a mention in a
+docstring keeps it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import libcst as cst
+
+
+def _module_name(node: cst.ImportFrom) -> str | None:
+    if node.relative or node.module is None:
+        return None
+    return cst.Module([]).code_for_node(node.module)
+
+
+def _merge(
+    statement: cst.SimpleStatementLine | cst.BaseCompoundStatement, module_name: str, name: str
+) -> cst.SimpleStatementLine | cst.BaseCompoundStatement | None:
+    """``statement`` with ``name`` added if it is ``from module_name import ...``."""
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return None
+    node = statement.body[0]
+    if not isinstance(node, cst.ImportFrom) or _module_name(node) != module_name:
+        return None
+    if isinstance(node.names, cst.ImportStar):
+        return statement
+    if any(_bound_name(alias) == name for alias in node.names):
+        return statement
+    names = [
+        *node.names[:-1],
+        node.names[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))),
+    ]
+    names.append(cst.ImportAlias(cst.Name(name)))
+    return statement.with_changes(body=[node.with_changes(names=names)])
+
+
+def _imports_module(statement: cst.BaseStatement, module_name: str) -> bool:
+    if not isinstance(statement, cst.SimpleStatementLine):
+        return False
+    return any(
+        isinstance(node, cst.Import)
+        and any(_bound_name(alias) == module_name and alias.asname is None for alias in node.names)
+        for node in statement.body
+    )
+
+
+def add_imports(module: cst.Module, wanted: Iterable[tuple[str, str | None]]) -> cst.Module:
+    """``module`` with ``from m import n`` / ``import m`` added where missing.
+
+    An existing top-level ``from m import ...`` gains the name; otherwise the statement
+    goes after the leading block of imports (or the docstring).
+    """
+    body = list(module.body)
+    header = _header_length(module)
+    new: list[cst.SimpleStatementLine] = []
+    for module_name, name in sorted(wanted, key=lambda item: (item[0], item[1] or "")):
+        if name is None:
+            if not any(_imports_module(statement, module_name) for statement in body):
+                new.append(cst.parse_statement(f"import {module_name}\n"))  # type: ignore[arg-type]
+            continue
+        for position, statement in enumerate(body):
+            merged = _merge(statement, module_name, name)
+            if merged is not None:
+                body[position] = merged
+                break
+        else:
+            new.append(cst.parse_statement(f"from {module_name} import {name}\n"))  # type: ignore[arg-type]
+    if not new and body == list(module.body):
+        return module
+    return module.with_changes(body=[*body[:header], *new, *body[header:]])
+
+
+def _header_length(module: cst.Module) -> int:
+    """How many leading statements are the docstring and top-level imports."""
+    length = 0
+    for position, statement in enumerate(module.body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            break
+        small = statement.body
+        docstring = (
+            position == 0
+            and len(small) == 1
+            and isinstance(small[0], cst.Expr)
+            and isinstance(small[0].value, cst.SimpleString | cst.ConcatenatedString)
+        )
+        if not docstring and not all(isinstance(s, cst.Import | cst.ImportFrom) for s in small):
+            break
+        length = position + 1
+    return length
+
+
+def _bound_name(alias: cst.ImportAlias) -> str | None:
+    if alias.asname is not None:
+        target = alias.asname.name
+        return target.value if isinstance(target, cst.Name) else None
+    name = alias.name
+    return name.value if isinstance(name, cst.Name) else None
+
+
+def unused_after_rewrite(dropped: Counter[str], source: str) -> set[str]:
+    """Names in ``dropped`` whose only remaining mention in ``source`` is their import.
+
+    ``dropped`` counts the mentions the rewrite removed, one per rewritten site, so no
+    second code-generation pass is needed to see what is left.
+    """
+    return {
+        name
+        for name, rewritten in dropped.items()
+        if len(re.findall(rf"\b{re.escape(name)}\b", source)) - rewritten <= 1
+    }
+
+
+def _prune(statement: cst.BaseStatement, names: set[str]) -> cst.BaseStatement | None:
+    if not isinstance(statement, cst.SimpleStatementLine) or len(statement.body) != 1:
+        return statement
+    small = statement.body[0]
+    if not isinstance(small, cst.ImportFrom | cst.Import) or isinstance(
+        small.names, cst.ImportStar
+    ):
+        return statement
+    aliases: Sequence[cst.ImportAlias] = small.names
+    kept = [
+        alias for alias in aliases if (bound := _bound_name(alias)) is None or bound not in names
+    ]
+    if len(kept) == len(aliases):
+        return statement
+    if not kept:
+        return None
+    # The last alias must not keep a trailing comma that only made sense before others.
+    kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    return statement.with_changes(body=[small.with_changes(names=kept)])
+
+
+def drop_imports(module: cst.Module, removed: set[str]) -> cst.Module:
+    """``module`` without the top-level imports that bind ``removed``."""
+    if not removed:
+        return module
+    body: list[cst.BaseStatement] = []
+    orphaned: list[cst.EmptyLine] = []
+    for statement in module.body:
+        pruned = _prune(statement, removed)
+        if pruned is None:
+            # Comments above a removed import stay, attached to what follows.
+            if isinstance(statement, cst.SimpleStatementLine):
+                orphaned.extend(statement.leading_lines)
+            continue
+        if orphaned and isinstance(pruned, cst.SimpleStatementLine | cst.BaseCompoundStatement):
+            pruned = pruned.with_changes(leading_lines=[*orphaned, *pruned.leading_lines])
+            orphaned = []
+        body.append(pruned)
+    return module.with_changes(body=body)

@@ -1,0 +1,68 @@
+"""The rules, one module each; a module's name is the rule's ``--only`` / ``--skip`` name.
+
+Order matters only for rewrites of the same node; the rules below touch disjoint
+nodes, so the order is the codes' order, which ``--list-rules`` prints.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from weft_compat.codemod.rules import (
+    apply_async,
+    async_result,
+    beat,
+    call_options,
+    canvas,
+    celery_app,
+    celery_imports,
+    delay,
+    delay_unresolved,
+    exceptions_import,
+    mock_patch,
+    on_commit,
+    override_settings,
+    result_reads,
+    send_task,
+    settings,
+    signals,
+    task_classes,
+    task_decorator,
+    task_options,
+)
+from weft_compat.codemod.rules.base import Rule
+
+ALL_RULES: tuple[type[Rule], ...] = tuple(
+    sorted(
+        (
+            exceptions_import.ExceptionsImport,
+            task_decorator.TaskDecorator,
+            delay.Delay,
+            apply_async.ApplyAsync,
+            send_task.SendTask,
+            on_commit.OnCommit,
+            async_result.AsyncResultRule,
+            delay_unresolved.DelayUnresolved,
+            task_options.TaskOptions,
+            call_options.CallOptions,
+            result_reads.ResultReads,
+            canvas.Canvas,
+            beat.Beat,
+            celery_app.CeleryApp,
+            signals.Signals,
+            task_classes.TaskClasses,
+            mock_patch.MockPatch,
+            celery_imports.CeleryImports,
+            settings.Settings,
+            override_settings.OverrideSettings,
+        ),
+        key=lambda rule: rule.CODE,
+    )
+)
+RULES_BY_NAME: dict[str, type[Rule]] = {rule.NAME: rule for rule in ALL_RULES}
+
+
+def rule_classes(names: Sequence[str]) -> list[type[Rule]]:
+    """The rule classes for ``names``, in code order; unknown names raise KeyError."""
+    wanted = set(names)
+    return [rule for rule in ALL_RULES if rule.NAME in wanted]

@@ -1,0 +1,70 @@
+"""What each ``CELERY_*`` setting becomes under weft_compat (shared by the settings rules)."""
+
+from __future__ import annotations
+
+_EAGER = (
+    'use WEFT_COMPAT = {"TEST_MODE": "immediate"} in test settings, or the weft_immediate '
+    "fixture / weft_compat.testing.immediate()"
+)
+_BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks its directory)"
+_JSON = "delete it: weft_compat always serialises with JSON"
+_WORKER = "delete it: workers are Weft processes started by `weft manager serve`"
+_ROUTING = "delete it and set queue= on the tasks that need one"
+_NO_SCHEDULING = "delete it: weft_compat does not schedule work"
+
+# Keys are setting names without the CELERY_ prefix; old (Celery 3) spellings included.
+MAPPING = {
+    "TASK_ALWAYS_EAGER": _EAGER,
+    "ALWAYS_EAGER": _EAGER,
+    "TASK_EAGER_PROPAGATES": "use weft_compat.testing.immediate(propagate=True) in tests",
+    "EAGER_PROPAGATES_EXCEPTIONS": "use weft_compat.testing.immediate(propagate=True) in tests",
+    "TASK_TIME_LIMIT": "becomes WEFT_COMPAT['DEFAULT_TIMEOUT'] (seconds)",
+    "TASK_SOFT_TIME_LIMIT": "set soft_time_limit= on the tasks that need one",
+    "BROKER_URL": _BROKER,
+    "BROKER_TRANSPORT_OPTIONS": _BROKER,
+    "BROKER_CONNECTION_RETRY_ON_STARTUP": _BROKER,
+    "RESULT_BACKEND": _BROKER,
+    "RESULT_EXPIRES": _BROKER,
+    "RESULT_EXTENDED": "delete it: WeftSubmission.as_dict() always has the details",
+    "CACHE_BACKEND": _BROKER,
+    "TASK_SERIALIZER": _JSON,
+    "RESULT_SERIALIZER": _JSON,
+    "ACCEPT_CONTENT": _JSON,
+    "TIMEZONE": _NO_SCHEDULING,
+    "ENABLE_UTC": _NO_SCHEDULING,
+    "TASK_DEFAULT_QUEUE": _ROUTING,
+    "TASK_ROUTES": _ROUTING,
+    "TASK_QUEUES": _ROUTING,
+    "TASK_IGNORE_RESULT": "delete it and set ignore_result=True on the tasks that need it",
+    "TASK_TRACK_STARTED": "delete it: Weft reports running tasks as STARTED",
+    "TASK_ACKS_LATE": "delete it: Weft's queue is durable",
+    "WORKER_CONCURRENCY": _WORKER,
+    "WORKER_PREFETCH_MULTIPLIER": _WORKER,
+    "WORKER_MAX_TASKS_PER_CHILD": _WORKER,
+    "WORKER_HIJACK_ROOT_LOGGER": _WORKER,
+    "WORKER_SEND_TASK_EVENTS": _WORKER,
+    "TASK_SEND_SENT_EVENT": "delete it: Weft records every lifecycle event",
+}
+# Beat settings belong to the beat rule, with its own advice.
+BEAT = frozenset({"BEAT_SCHEDULE", "BEAT_SCHEDULER", "BEAT_MAX_LOOP_INTERVAL"})
+PREFIXES = ("CELERY_", "CELERYD_", "CELERYBEAT_")
+
+
+def setting_key(name: str) -> str | None:
+    """``TASK_ALWAYS_EAGER`` for ``CELERY_TASK_ALWAYS_EAGER``; None for other names."""
+    for prefix in PREFIXES:
+        if name.startswith(prefix) and name.isupper():
+            key = name.removeprefix("CELERY_")
+            return None if key in BEAT or prefix == "CELERYBEAT_" else key
+    return None
+
+
+def advice(key: str) -> str:
+    """What to do with the setting ``CELERY_<key>``."""
+    if key in MAPPING:
+        return MAPPING[key]
+    if key.startswith("WORKER_") or key.startswith("CELERYD_"):
+        return _WORKER
+    if key.startswith(("BROKER_", "RESULT_", "REDIS_")):
+        return _BROKER
+    return MAPPING.get(key, "no weft_compat counterpart; delete it once nothing reads it")

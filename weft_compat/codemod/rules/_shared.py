@@ -1,0 +1,92 @@
+"""Small matchers the rules share: method calls, keyword arguments, literals, option tables."""
+
+from __future__ import annotations
+
+import ast
+import difflib
+
+import libcst as cst
+
+from weft_compat._options import (
+    CALL_OPTIONS,
+    DECORATOR_OPTIONS,
+    REFUSED_CALL_OPTIONS,
+    REFUSED_OPTIONS,
+)
+from weft_compat.codemod.context import FileContext, dotted
+
+__all__ = [
+    "CALL_OPTIONS",
+    "CELERY_CALL_NAMES",
+    "DECORATOR_OPTIONS",
+    "REFUSED_CALL_OPTIONS",
+    "REFUSED_OPTIONS",
+    "closest",
+    "dotted",
+    "head_name",
+    "keyword_arg",
+    "keyword_name",
+    "method_call",
+    "string_value",
+    "task_decorator",
+]
+
+# ``apply_async`` option names that ``.delay`` silently passes to the task instead.
+CELERY_CALL_NAMES = frozenset(REFUSED_CALL_OPTIONS) | CALL_OPTIONS
+
+
+def method_call(node: cst.Call) -> tuple[cst.BaseExpression, str] | None:
+    """``(receiver, method)`` for ``receiver.method(...)``, None for other calls."""
+    func = node.func
+    if isinstance(func, cst.Attribute):
+        return func.value, func.attr.value
+    return None
+
+
+def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
+    """``name=value`` spelled the way PEP 8 spells a keyword argument."""
+    tight = cst.AssignEqual(
+        whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+    )
+    return cst.Arg(value=value, keyword=cst.Name(name), equal=tight)
+
+
+def keyword_name(arg: cst.Arg) -> str | None:
+    """The keyword of ``name=value``, None for positional and starred arguments."""
+    return arg.keyword.value if arg.keyword is not None else None
+
+
+def string_value(node: cst.BaseExpression) -> str | None:
+    """The value of a plain string literal, None for anything else (f-strings included)."""
+    if isinstance(node, cst.SimpleString):
+        value = ast.literal_eval(node.value)
+        return value if isinstance(value, str) else None
+    if isinstance(node, cst.ConcatenatedString):
+        left, right = string_value(node.left), string_value(node.right)
+        return left + right if left is not None and right is not None else None
+    return None
+
+
+def head_name(node: cst.BaseExpression) -> str | None:
+    """``a`` for ``a.b.c``: the local name an expression's import binds."""
+    name = dotted(node)
+    return name.partition(".")[0] if name else None
+
+
+def closest(option: str, known: frozenset[str]) -> str:
+    """`` (did you mean 'x'?)`` for a likely typo, else an empty string."""
+    match = difflib.get_close_matches(option, sorted(known), n=1)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def task_decorator(
+    context: FileContext, decorator: cst.Decorator
+) -> tuple[cst.BaseExpression, cst.Call | None, str] | None:
+    """``(target, call, qualified)`` when ``decorator`` makes a Celery or weft task."""
+    expression = decorator.decorator
+    call = expression if isinstance(expression, cst.Call) else None
+    target = call.func if call is not None else expression
+    qualified = context.qualified_name(target)
+    if qualified is None or not context.index.is_task_decorator(qualified):
+        return None
+    return target, call, qualified

@@ -1,0 +1,114 @@
+"""WC104: ``task.apply_async(args, kwargs, **options)`` → ``task[.using(...)].enqueue(...)``.
+
+Rewritten only when every option is one ``.using(...)`` accepts; otherwise the call is
+left whole and ``call_options`` (WC203) names the options in the way. ``args`` and
+``kwargs`` literals are spread into the call; other expressions are unpacked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import libcst as cst
+
+from weft_compat.codemod.rules._shared import (
+    CALL_OPTIONS,
+    keyword_arg,
+    keyword_name,
+    string_value,
+)
+from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.rules.delay import dispatched_task
+
+CODE = "WC104"
+DESCRIPTION = ".apply_async(args, kwargs, **options) → .using(**options).enqueue(*args, **kwargs)"
+_APPLY_ASYNC = frozenset({"apply_async"})
+_NONE = "None"
+
+
+def _is_none(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Name) and node.value == _NONE
+
+
+def spread_args(value: cst.BaseExpression) -> list[cst.Arg]:
+    """Positional arguments for ``enqueue`` from apply_async's ``args``."""
+    if _is_none(value):
+        return []
+    if isinstance(value, cst.Tuple | cst.List):
+        spread = []
+        for element in value.elements:
+            if isinstance(element, cst.StarredElement):
+                spread.append(cst.Arg(value=element.value, star="*"))
+            else:
+                spread.append(cst.Arg(value=element.value))
+        return spread
+    return [cst.Arg(value=value, star="*")]
+
+
+def spread_kwargs(value: cst.BaseExpression) -> list[cst.Arg]:
+    """Keyword arguments for ``enqueue`` from apply_async's ``kwargs``."""
+    if _is_none(value):
+        return []
+    if isinstance(value, cst.Dict):
+        spread = []
+        for element in value.elements:
+            if not isinstance(element, cst.DictElement):
+                spread.append(cst.Arg(value=element.value, star="**"))
+                continue
+            key = string_value(element.key)
+            if key is None or not key.isidentifier():
+                return [cst.Arg(value=value, star="**")]
+            spread.append(keyword_arg(key, element.value))
+        return spread
+    return [cst.Arg(value=value, star="**")]
+
+
+def split_call(args: Sequence[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]] | None:
+    """``(call arguments, options)`` of an apply_async-style call, None if unusual."""
+    positional = [arg for arg in args if arg.keyword is None and not arg.star]
+    if len(positional) > 2 or any(arg.star for arg in args):
+        return None
+    call_args: list[cst.Arg] = []
+    options: list[cst.Arg] = []
+    named = {"args": None, "kwargs": None} | {
+        keyword_name(arg): arg.value for arg in args if keyword_name(arg) in ("args", "kwargs")
+    }
+    for slot, arg in zip(("args", "kwargs"), positional, strict=False):
+        named[slot] = arg.value
+    if named["args"] is not None:
+        call_args += spread_args(named["args"])
+    if named["kwargs"] is not None:
+        call_args += spread_kwargs(named["kwargs"])
+    for arg in args:
+        name = keyword_name(arg)
+        if name is None or name in ("args", "kwargs"):
+            continue
+        if name == "serializer" and string_value(arg.value) == "json":
+            continue  # the only serializer weft_compat has
+        if name not in CALL_OPTIONS:
+            return None
+        options.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return call_args, options
+
+
+class ApplyAsync(Rule):
+    """Rewrites ``apply_async`` on known tasks when its options carry over."""
+
+    NAME = "apply_async"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "calling.md#wc104-apply_async"
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if dispatched_task(self.context, original_node, _APPLY_ASYNC) is None:
+            return updated_node
+        split = split_call(updated_node.args)
+        if split is None:
+            return updated_node
+        call_args, options = split
+        func = updated_node.func
+        assert isinstance(func, cst.Attribute)  # dispatched_task matched an attribute call
+        receiver = func.value
+        if options:
+            receiver = cst.Call(func=cst.Attribute(receiver, cst.Name("using")), args=options)
+        return cst.Call(func=cst.Attribute(receiver, cst.Name("enqueue")), args=call_args)

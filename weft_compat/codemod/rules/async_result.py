@@ -1,0 +1,147 @@
+"""WC107: ``AsyncResult(tid)`` → ``WeftSubmission.from_tid(tid)``, and handle reads mapped.
+
+Covers ``AsyncResult(x)``, ``app.AsyncResult(x)``, ``task.AsyncResult(x)`` and
+``app.control.revoke(x, terminate=True)``. On a handle (a name bound to one of those,
+or to ``task.delay(...)``), reads with the same meaning are renamed: ``.id`` and
+``.task_id`` → ``.tid``, ``.status`` → ``.state``, ``.result`` → ``.info``,
+``.revoke()`` → ``.stop()`` (``.kill()`` for SIGKILL). Reads without an equivalent,
+``.get()`` first of all, are left to ``result_reads`` (WC204).
+"""
+
+from __future__ import annotations
+
+import re
+
+import libcst as cst
+
+from weft_compat.codemod.context import FileContext
+from weft_compat.codemod.rules._handles import ASYNC_RESULT_CLASSES, HandleTracking
+from weft_compat.codemod.rules._shared import head_name, keyword_name, method_call, string_value
+
+CODE = "WC107"
+DESCRIPTION = "AsyncResult(x) → WeftSubmission.from_tid(x); .id/.status/.result/.revoke mapped"
+RENAMED_READS = {"id": "tid", "task_id": "tid", "status": "state", "result": "info"}
+# Constructor keywords that mean nothing once results live in Weft.
+_IGNORED_KEYWORDS = frozenset({"app", "task_name", "backend"})
+_KILL_SIGNALS = frozenset({"SIGKILL", "KILL", "9", "signal.SIGKILL"})
+
+
+def stop_method(call: cst.Call) -> str | None:
+    """``stop`` or ``kill`` for a revoke call's keywords, None if they do not map."""
+    terminate = signal = None
+    for arg in call.args:
+        name = keyword_name(arg)
+        if name == "terminate":
+            terminate = arg.value
+        elif name == "signal":
+            signal = arg.value
+        else:
+            return None  # positional arguments, ``wait=``, ``timeout=``: no equivalent
+    if signal is None:
+        return "stop"
+    text = string_value(signal)
+    if text is None and isinstance(signal, cst.Attribute | cst.Name | cst.Integer):
+        text = cst.Module([]).code_for_node(signal)
+    if terminate is not None and text in _KILL_SIGNALS:
+        return "kill"
+    return "stop" if text in ("SIGTERM", "TERM", "15", "signal.SIGTERM") else None
+
+
+class AsyncResultRule(HandleTracking):
+    """Rewrites result handles and their reads that keep their meaning."""
+
+    NAME = "async_result"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "results.md#wc107-async_result"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._called: set[int] = set()
+
+    def constructor_tid(self, call: cst.Call) -> cst.BaseExpression | None:
+        """The task id argument when ``call`` builds an AsyncResult we can replace."""
+        func = call.func
+        if self.context.qualified_name(func) not in ASYNC_RESULT_CLASSES:
+            method = method_call(call)
+            if method is None or method[1] != "AsyncResult":
+                return None
+            receiver = method[0]
+            if not (self.context.is_app(receiver) or self.context.task(receiver) is not None):
+                return None
+        tid = None
+        for index, arg in enumerate(call.args):
+            name = keyword_name(arg)
+            if arg.star or (name is None and index > 0):
+                return None
+            if name is None or name in ("id", "task_id"):
+                tid = arg.value
+            elif name not in _IGNORED_KEYWORDS:
+                return None
+        return tid
+
+    def visit_Call(self, node: cst.Call) -> None:
+        self._called.add(id(node.func))
+
+    def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if self.constructor_tid(original_node) is not None:
+            return self._from_tid(original_node, updated_node)
+        method = method_call(original_node)
+        if method is None or method[1] != "revoke":
+            return updated_node
+        receiver = method[0]
+        if self.is_handle(receiver):
+            stop = stop_method(original_node)
+            if stop is None:
+                return updated_node
+            func = updated_node.func
+            assert isinstance(func, cst.Attribute)
+            return cst.Call(func.with_changes(attr=cst.Name(stop)))
+        return self._control_revoke(original_node, updated_node, receiver)
+
+    def _from_tid(self, original: cst.Call, updated: cst.Call) -> cst.Call:
+        tid = self.constructor_tid(updated)
+        if tid is None:
+            return updated
+        # Every mention that disappears: the callee, and dropped keywords (``app=app``).
+        removed: list[cst.CSTNode] = [original.func]
+        removed += [a for a in original.args if keyword_name(a) in _IGNORED_KEYWORDS]
+        candidates = {head_name(node.value) for node in removed if isinstance(node, cst.Arg)}
+        candidates.add(head_name(original.func))
+        text = " ".join(cst.Module([]).code_for_node(node) for node in removed)
+        for local in filter(None, candidates):
+            self.drop_import(local, len(re.findall(rf"\b{re.escape(local)}\b", text)))
+        self.add_import("weft_compat", "WeftSubmission")
+        from_tid = cst.Attribute(cst.Name("WeftSubmission"), cst.Name("from_tid"))
+        return cst.Call(from_tid, [cst.Arg(tid)])
+
+    def _control_revoke(
+        self, original: cst.Call, updated: cst.Call, receiver: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        # ``app.control.revoke(tid, ...)``: the receiver is ``<app>.control``.
+        if not (
+            isinstance(receiver, cst.Attribute)
+            and receiver.attr.value == "control"
+            and self.context.is_app(receiver.value)
+        ):
+            return updated
+        positional = [arg for arg in updated.args if arg.keyword is None]
+        if len(positional) != 1 or positional[0].star:
+            return updated
+        stop = stop_method(updated.with_changes(args=[a for a in updated.args if a.keyword]))
+        if stop is None:
+            return updated
+        self.add_import("weft_compat", "WeftSubmission")
+        from_tid = cst.Attribute(cst.Name("WeftSubmission"), cst.Name("from_tid"))
+        handle = cst.Call(from_tid, [cst.Arg(positional[0].value)])
+        return cst.Call(cst.Attribute(handle, cst.Name(stop)))
+
+    def leave_Attribute(
+        self, original_node: cst.Attribute, updated_node: cst.Attribute
+    ) -> cst.Attribute:
+        new_name = RENAMED_READS.get(original_node.attr.value)
+        if new_name is None or id(original_node) in self._called:
+            return updated_node  # a called ``.result(...)`` is already WeftSubmission's
+        if not self.is_handle(original_node.value):
+            return updated_node
+        return updated_node.with_changes(attr=cst.Name(new_name))

@@ -1,0 +1,80 @@
+"""WC205: canvas (chain, group, chord, signatures, .s/.si/.map/.starmap/.chunks, replace).
+
+Weft has no workflow primitives, so nothing here is rewritten. The guide shows the
+usual hand rewrites: enqueue the next task at the end of the previous one, or loop
+and enqueue for a group.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from weft_compat.codemod.context import FileContext, dotted
+from weft_compat.codemod.rules._shared import method_call, task_decorator
+from weft_compat.codemod.rules.base import Rule
+
+CODE = "WC205"
+DESCRIPTION = "canvas: chain/group/chord/signature, .s/.si/.map/.starmap/.chunks, self.replace"
+PRIMITIVES = frozenset(
+    {
+        "celery.chain",
+        "celery.group",
+        "celery.chord",
+        "celery.chunks",
+        "celery.signature",
+        "celery.Signature",
+        "celery.maybe_signature",
+        "celery.xmap",
+        "celery.xstarmap",
+        "celery.result.GroupResult",
+        "celery.result.ResultSet",
+    }
+)
+SIGNATURE_METHODS = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
+
+
+class Canvas(Rule):
+    """Flags canvas constructs."""
+
+    NAME = "canvas"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "canvas.md#wc205-canvas"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._bound_task_depth = 0
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+        if any(task_decorator(self.context, d) for d in node.decorators):
+            self._bound_task_depth += 1
+
+    def leave_FunctionDef(
+        self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef
+    ) -> cst.FunctionDef:
+        if any(task_decorator(self.context, d) for d in original_node.decorators):
+            self._bound_task_depth -= 1
+        return updated_node
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.qualified_name(node.func)
+        if qualified in PRIMITIVES:
+            name = qualified.rpartition(".")[2]
+            self.report(node, f"{name}(...) is Celery canvas, which Weft does not have")
+            return
+        method = method_call(node)
+        if method is None:
+            return
+        receiver, name = method
+        if name in SIGNATURE_METHODS and self.context.task(receiver) is not None:
+            self.report(
+                node,
+                f"{dotted(receiver)}.{name}(...) builds a Celery signature; Weft has no "
+                "canvas, so enqueue the task directly where the workflow needs it",
+            )
+        elif name == "replace" and self._bound_task_depth and dotted(receiver) == "self":
+            self.report(
+                node,
+                "self.replace(...) swaps the task for a canvas; enqueue the replacement "
+                "and return instead",
+            )

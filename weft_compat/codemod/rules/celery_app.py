@@ -1,0 +1,99 @@
+"""WC207: the Celery application module: ``Celery(...)``, its configuration, its imports.
+
+weft_compat needs no application object: tasks register when their module is
+imported, and configuration lives in ``WEFT_COMPAT``. Once every task is migrated,
+the app module and the ``from .celery import app`` in the project package go.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from weft_compat.codemod.context import dotted
+from weft_compat.codemod.facts import CELERY_APP_CLASSES
+from weft_compat.codemod.rules._shared import method_call
+from weft_compat.codemod.rules.base import Rule
+
+CODE = "WC207"
+DESCRIPTION = "the Celery app: Celery(...), config_from_object, autodiscover_tasks, app.conf"
+_APP_METHODS = {
+    "config_from_object": "settings move to WEFT_COMPAT; delete the call with the app",
+    "config_from_envvar": "settings move to WEFT_COMPAT; delete the call with the app",
+    "autodiscover_tasks": "weft_compat imports each installed app's tasks.py itself; delete it",
+    "register_task": "decorate the function with @weft_task instead",
+    "set_default": "there is no app to make the default; delete it",
+    "worker_main": "run `weft manager serve` instead of a Celery worker",
+    "start": "run `weft manager serve` instead of a Celery worker",
+}
+
+
+class CeleryApp(Rule):
+    """Flags the Celery application and its configuration."""
+
+    NAME = "celery_app"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "celery-app.md#wc207-celery_app"
+
+    def visit_Call(self, node: cst.Call) -> None:
+        qualified = self.context.qualified_name(node.func)
+        if qualified in CELERY_APP_CLASSES or qualified == "celery.Celery":
+            self.report(
+                node,
+                "Celery(...) creates the Celery app, which weft_compat does not need; delete "
+                "this module once its tasks are migrated",
+            )
+            return
+        method = method_call(node)
+        if method is None:
+            return
+        receiver, name = method
+        if name in _APP_METHODS and self.context.is_app(receiver):
+            self.report(node, f"{dotted(receiver)}.{name}(...): {_APP_METHODS[name]}")
+        elif self._is_app_part(receiver, "conf"):
+            self.report(
+                node,
+                f"{dotted(receiver)}.{name}(...) configures Celery; move what "
+                "still matters to WEFT_COMPAT and delete the rest",
+            )
+        elif self._is_app_part(receiver, "control") and name != "revoke":
+            self.report(
+                node,
+                f"{dotted(receiver)}.{name}(...) talks to Celery workers; use "
+                "the `weft` command line or WeftSubmission.stop()/kill()",
+            )
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            expression = target.target
+            if (
+                isinstance(expression, cst.Attribute)
+                and self._is_app_part(expression.value, "conf")
+                and expression.attr.value not in ("beat_schedule", "beat_scheduler")
+            ):
+                self.report(
+                    node,
+                    f"{dotted(expression)} configures Celery; move what "
+                    "still matters to WEFT_COMPAT and delete the rest",
+                )
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        # ``from .celery import app as celery_app`` in a package's __init__.py loads the app
+        # at startup; it has to go with the app module.
+        if not self.context.path.endswith("__init__.py") or isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else alias.name
+            if isinstance(bound, cst.Name) and self.context.is_app(bound):
+                self.report(
+                    alias,
+                    "this import loads the Celery app at startup; delete it "
+                    "(and its __all__ entry) together with the app module",
+                )
+
+    def _is_app_part(self, node: cst.BaseExpression, part: str) -> bool:
+        return (
+            isinstance(node, cst.Attribute)
+            and node.attr.value == part
+            and self.context.is_app(node.value)
+        )

@@ -1,0 +1,67 @@
+"""WC211: Celery imports no other rule accounts for (``get_task_logger``, ``states``, …).
+
+The other rules rewrite or report the names they own (``shared_task``, ``AsyncResult``,
+canvas, signals, schedules, exceptions, ``Celery``, ``Task``). Everything else
+imported from Celery, or from django-celery-results, is listed here, so no Celery
+dependency survives unreported.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from weft_compat.codemod.context import dotted
+from weft_compat.codemod.rules.base import Rule
+
+CODE = "WC211"
+DESCRIPTION = "other Celery imports (get_task_logger, states, django_celery_results, …)"
+OWNED = frozenset(
+    {
+        "shared_task", "Celery", "Task", "current_app", "current_task", "AsyncResult",
+        "GroupResult", "ResultSet", "chain", "group", "chord", "chunks", "signature",
+        "Signature", "subtask", "maybe_signature", "xmap", "xstarmap", "crontab", "solar",
+        "schedule",
+    }
+)  # fmt: skip
+OWNED_MODULES = frozenset({"celery.exceptions", "celery.signals", "celery.schedules"})
+PACKAGES = frozenset({"celery", "django_celery_results"})
+_ADVICE = {
+    "get_task_logger": "use logging.getLogger(__name__)",
+    "states": "WeftSubmission.state uses the same strings; compare with string literals",
+    "uuid": "use uuid.uuid4()",
+}
+
+
+class CeleryImports(Rule):
+    """Flags the Celery imports that remain after the other rules."""
+
+    NAME = "celery_imports"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "codemod.md#wc211-celery_imports"
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
+        if node.relative or node.module is None:
+            return
+        module = dotted(node.module) or ""
+        if module.partition(".")[0] not in PACKAGES or module in OWNED_MODULES:
+            return
+        if isinstance(node.names, cst.ImportStar):
+            self.report(node, f"from {module} import * pulls in Celery; import what you use")
+            return
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            if name in OWNED:
+                continue
+            advice = _ADVICE.get(name, "weft_compat has no counterpart; remove the dependency")
+            self.report(alias, f"{module}.{name} is a Celery import: {advice}")
+
+    def visit_Import(self, node: cst.Import) -> None:
+        for alias in node.names:
+            name = dotted(alias.name) or ""
+            if name.partition(".")[0] in PACKAGES and name not in OWNED_MODULES:
+                self.report(
+                    alias,
+                    f"import {name} is a Celery import; remove it once the "
+                    "module no longer uses Celery",
+                )

@@ -1,0 +1,70 @@
+"""WC201: ``.delay`` / ``.apply_async`` sites the codemod does not rewrite, each with why.
+
+Three reasons: the receiver is not a task the index knows (a wrapper, a task from
+another package, ``self``), the method is referenced rather than called (a callback,
+``map(task.delay, ...)``, stored for later), or ``.delay`` passes a Celery option
+name the task has no parameter for (Celery hands it to the task as an argument).
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from weft_compat.codemod.context import FileContext, dotted
+from weft_compat.codemod.rules._shared import method_call
+from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.rules.delay import misplaced_options
+
+CODE = "WC201"
+DESCRIPTION = ".delay/.apply_async not rewritten: unknown receiver, not called, or misused options"
+_METHODS = frozenset({"delay", "apply_async"})
+
+
+class DelayUnresolved(Rule):
+    """Flags dispatch sites that stay as they are."""
+
+    NAME = "delay_unresolved"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "calling.md#wc201-delay_unresolved"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._called: set[int] = set()
+
+    def visit_Call(self, node: cst.Call) -> None:
+        method = method_call(node)
+        if method is None or method[1] not in _METHODS:
+            return
+        self._called.add(id(node.func))
+        if self.context.is_claimed(node.func):
+            return
+        receiver, name = method
+        label = dotted(receiver) or "this expression"
+        task = self.context.task(receiver)
+        if task is None:
+            self.report(
+                node,
+                f"{label}.{name}(...) was not rewritten: {label!r} is not a task the codemod "
+                f"found; if it is one, change it to {label}.enqueue(...) by hand",
+            )
+        elif name == "delay":
+            for arg in misplaced_options(node, task):
+                option = arg.keyword.value if arg.keyword else ""
+                self.report(
+                    arg,
+                    f"{label}.delay(..., {option}=...) passes {option!r} to the task as an "
+                    f"argument (Celery does not schedule it) and {label} has no such "
+                    "parameter; decide what was meant and rewrite the call by hand",
+                )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        name = node.attr.value
+        if name not in _METHODS or id(node) in self._called or self.context.is_claimed(node):
+            return
+        label = dotted(node.value) or "this expression"
+        self.report(
+            node,
+            f"{label}.{name} is referenced but not called here (a callback, map(), stored); "
+            f"pass {label}.enqueue instead, or a function that calls it",
+        )

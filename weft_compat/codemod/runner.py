@@ -1,0 +1,144 @@
+"""Running the two passes over a tree, in parallel, and writing results back.
+
+Pass one reads every file, skips those the text check rules out, and indexes the
+rest with ``ast``. Pass two rewrites only the indexed files, with LibCST, against
+the merged project index. Both passes fan out over processes.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
+from dataclasses import dataclass
+from functools import partial
+
+from weft_compat.codemod.facts import ModuleFacts, collect_facts
+from weft_compat.codemod.index import ProjectIndex
+from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
+from weft_compat.codemod.rules import rule_classes
+from weft_compat.codemod.sources import iter_python_files, might_use_celery, module_name
+from weft_compat.codemod.transform import failure, migrate_source
+
+Progress = Callable[[str], None]
+STDIN = "-"
+# Runs over at least this many files report progress.
+PROGRESS_THRESHOLD = 200
+# Below this many files, starting worker processes costs more than it saves.
+_PARALLEL_THRESHOLD = 16
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A file that passed pass one: its facts, and its source when it came from stdin."""
+
+    path: str
+    facts: ModuleFacts
+    source: bytes | None = None
+
+
+def index_source(path: str, source: bytes) -> Pending | FileOutcome:
+    """Pass one for one file: skip it, fail it, or return its facts."""
+    if not might_use_celery(source):
+        return FileOutcome(path, Status.SKIPPED)
+    try:
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError) as exc:
+        line = getattr(exc, "lineno", None) or 1
+        message = getattr(exc, "msg", None) or str(exc)
+        return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
+    module, package = module_name(path) if path != STDIN else ("", "")
+    return Pending(path, collect_facts(tree, module, package))
+
+
+def _index_file(path: str) -> Pending | FileOutcome:
+    try:
+        with open(path, "rb") as file:
+            source = file.read()
+    except OSError as exc:
+        return failure(path, PARSE_ERROR, f"file cannot be read: {exc.strerror or exc}")
+    return index_source(path, source)
+
+
+def _migrate(pending: Pending, index: ProjectIndex, rules: tuple[str, ...]) -> FileOutcome:
+    source = pending.source
+    if source is None:
+        try:
+            with open(pending.path, "rb") as file:
+                source = file.read()
+        except OSError as exc:
+            return failure(pending.path, PARSE_ERROR, f"file cannot be read: {exc.strerror}")
+    return migrate_source(source, pending.path, pending.facts, index, rule_classes(rules))
+
+
+class _Pool:
+    """``map`` in this process for small runs, over worker processes for large ones."""
+
+    def __init__(self, jobs: int) -> None:
+        self.jobs = jobs
+        self._executor: Executor | None = None
+
+    def map[In, Out](self, function: Callable[[In], Out], items: Sequence[In]) -> Iterator[Out]:
+        if self.jobs <= 1 or len(items) < _PARALLEL_THRESHOLD:
+            return map(function, items)
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.jobs)
+        chunksize = max(1, len(items) // (self.jobs * 8))
+        return self._executor.map(function, items, chunksize=chunksize)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
+
+
+def _tick[Out](
+    items: Iterable[Out], total: int, label: str, progress: Progress | None
+) -> list[Out]:
+    done: list[Out] = []
+    step = max(1, total // 10)
+    report = progress if total >= PROGRESS_THRESHOLD else None
+    for item in items:
+        done.append(item)
+        if report is not None and len(done) % step == 0:
+            report(f"{label} {len(done)}/{total} files")
+    return done
+
+
+def run(
+    paths: Sequence[str],
+    rules: Sequence[str],
+    *,
+    jobs: int | None = None,
+    stdin: bytes | None = None,
+    progress: Progress | None = None,
+) -> list[FileOutcome]:
+    """Migrate ``paths`` (or ``stdin``) with the named rules; outcomes sorted by path."""
+    pool = _Pool(jobs or os.cpu_count() or 1)
+    try:
+        if stdin is not None:
+            first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
+            if isinstance(first[0], Pending):
+                first = [Pending(STDIN, first[0].facts, stdin)]
+        else:
+            files = list(dict.fromkeys(iter_python_files(paths)))
+            first = _tick(pool.map(_index_file, files), len(files), "indexed", progress)
+        outcomes = [item for item in first if isinstance(item, FileOutcome)]
+        pending = [item for item in first if isinstance(item, Pending)]
+        index = ProjectIndex.build(item.facts for item in pending)
+        migrate = partial(_migrate, index=index, rules=tuple(rules))
+        outcomes += _tick(pool.map(migrate, pending), len(pending), "migrated", progress)
+    finally:
+        pool.close()
+    return sorted(outcomes, key=lambda outcome: outcome.path)
+
+
+def write_changes(outcomes: Iterable[FileOutcome]) -> int:
+    """Write every changed file back in place; returns how many were written."""
+    written = 0
+    for outcome in outcomes:
+        if outcome.status is Status.CHANGED and outcome.new_source is not None:
+            with open(outcome.path, "wb") as file:
+                file.write(outcome.new_source)
+            written += 1
+    return written

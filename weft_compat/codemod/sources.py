@@ -1,0 +1,72 @@
+"""Finding the Python files to migrate, naming their modules, and the cheap text check."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+# Directories that hold other people's code or generated files, never the project's.
+EXCLUDED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        "node_modules",
+        "__pycache__",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "build",
+        "dist",
+    }
+)
+
+# Every rule starts from one of these spellings, so a file without any of them has
+# nothing to rewrite or report. Bytes, so the check runs before any decoding.
+CELERY_TEXT = re.compile(
+    rb"[Cc]elery|CELERY|\.delay\b|apply_async|AsyncResult|send_task|shared_task"
+    rb"|\.task\b|weft_task|\.si?\(|\.revoke\b"
+)
+
+
+def might_use_celery(source: bytes) -> bool:
+    """Whether ``source`` mentions anything a rule could act on."""
+    return CELERY_TEXT.search(source) is not None
+
+
+def iter_python_files(paths: Sequence[str]) -> Iterator[str]:
+    """Each ``.py`` file under ``paths``, in a stable order; files are taken as given."""
+    for raw in paths:
+        path = Path(raw)
+        if not path.is_dir():
+            yield raw
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs[:] = sorted(
+                d for d in dirs if d not in EXCLUDED_DIRS and not d.endswith(".egg-info")
+            )
+            for name in sorted(files):
+                if name.endswith(".py"):
+                    yield os.path.join(root, name)
+
+
+def module_name(path: str) -> tuple[str, str]:
+    """``(module, package)`` for a file, found by climbing while ``__init__.py`` exists.
+
+    The package anchors relative imports; a file outside any package is a top-level
+    module.
+    """
+    file = Path(path).resolve()
+    parts = [] if file.stem == "__init__" else [file.stem]
+    directory = file.parent
+    while (directory / "__init__.py").is_file():
+        parts.insert(0, directory.name)
+        directory = directory.parent
+    module = ".".join(parts)
+    package = module if file.stem == "__init__" else module.rpartition(".")[0]
+    return module, package

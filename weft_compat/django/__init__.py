@@ -1,0 +1,1 @@
+"""Django integration: app config, settings, transaction-aware enqueue."""

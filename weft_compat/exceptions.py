@@ -1,0 +1,92 @@
+"""The weft_compat exception tree.
+
+Every error the library raises derives from `WeftCompatError` and, where it refines a
+builtin, from that builtin too, so `except ValueError` keeps working for callers who
+never heard of this package. The exceptions raised *inside* tasks keep Celery's
+names (`SoftTimeLimitExceeded`, `TimeLimitExceeded`) so migrated `except` clauses
+keep their meaning.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ArgumentNotSerializable",
+    "CeleryNameRemoved",
+    "DuplicateTaskName",
+    "HandleNotBound",
+    "InvalidCallArguments",
+    "InvalidOptionValue",
+    "InvalidTaskId",
+    "ResultNotReady",
+    "ResultNotSerializable",
+    "SoftTimeLimitExceeded",
+    "TaskNotRegistered",
+    "TimeLimitExceeded",
+    "UnsupportedOption",
+    "WeftCompatError",
+]
+
+GUIDE = "migration_guide"
+
+
+class WeftCompatError(Exception):
+    """Base class of every error weft_compat raises."""
+
+
+class UnsupportedOption(WeftCompatError, ValueError):
+    """A task or call option that weft_compat cannot honour, or does not know."""
+
+
+class InvalidOptionValue(WeftCompatError, ValueError):
+    """A known option given a value it cannot take (a negative limit, a bad queue name)."""
+
+
+class CeleryNameRemoved(WeftCompatError, AttributeError):
+    """A Celery name (`delay`, `apply_async`, `s`, ...) read on a `WeftTask`.
+
+    The replacement is named in the message; the names are not aliased on purpose,
+    because their Celery semantics (signatures, result backends) do not carry over.
+    """
+
+
+class ArgumentNotSerializable(WeftCompatError, TypeError):
+    """A call argument that Celery-compatible JSON cannot encode; nothing was submitted."""
+
+
+class InvalidCallArguments(WeftCompatError, TypeError):
+    """Arguments that do not fit the task's signature; nothing was submitted."""
+
+
+class ResultNotSerializable(WeftCompatError, TypeError):
+    """A task returned a value that Celery-compatible JSON cannot encode."""
+
+
+class DuplicateTaskName(WeftCompatError, ValueError):
+    """Two different functions registered under one task name."""
+
+
+class TaskNotRegistered(WeftCompatError, LookupError):
+    """A task name that no imported module registered."""
+
+
+class InvalidTaskId(WeftCompatError, ValueError):
+    """A task id that is not a 19-digit Weft tid."""
+
+
+class ResultNotReady(WeftCompatError, ValueError):
+    """A result was read before the task succeeded (as `django.tasks` raises)."""
+
+
+class HandleNotBound(WeftCompatError, RuntimeError):
+    """A deferred handle was read before its transaction committed."""
+
+
+class SoftTimeLimitExceeded(WeftCompatError):
+    """Raised inside a task when its `soft_time_limit` expires.
+
+    Catch it to clean up; the hard limit (`time_limit`) still ends the process later.
+    """
+
+
+class TimeLimitExceeded(WeftCompatError):
+    """The task ran past its hard `time_limit` and Weft ended its process."""
