@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from weft_compat._broker import close_thread_broker
 from weft_compat._client import close_thread_client, get_client
+from weft_compat.pool import stop_all_pools
 
 REQUIRE_SERVICES = os.environ.get("WEFT_COMPAT_REQUIRE_SERVICES") == "1"
 
@@ -46,13 +48,16 @@ def weft_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     }
     os.environ["WEFT_COMPAT_CONTEXT"] = str(root)
     os.environ["WEFT_MANAGER_LIFETIME_TIMEOUT"] = "0"
+    close_thread_broker()
     close_thread_client()
     try:
         yield root
     finally:
+        stop_all_pools(timeout=60)
         client = get_client()
         client.managers.stop()
         remaining = client.managers.list()
+        close_thread_broker()
         close_thread_client()
         for key, value in previous.items():
             if value is None:

@@ -1,12 +1,14 @@
 """The call envelope: everything a worker needs to run one call, as JSON.
 
-It is the payload of the Weft task (isolated lane). The arguments are one
+It is the payload of the Weft task (isolated lane) or the message a pool process
+claims (pooled lane). The arguments are one
 Celery-compatible JSON text, encoded once in the caller, so the worker decodes exactly
 what was validated at enqueue.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -31,11 +33,25 @@ class Envelope:
     soft_time_limit: float | None = None
     ignore_result: bool = False
     headers: dict[str, Any] = field(default_factory=dict)
+    # Pooled lane: the queue the call waits in, the hard limit its pool process enforces,
+    # and whether a call whose process is lost mid-run goes back to the queue.
+    queue: str | None = None
+    time_limit: float | None = None
+    redeliver: bool = True
     version: int = ENVELOPE_VERSION
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-ready form submitted to Weft."""
         return {"weft_compat": asdict(self)}
+
+    def to_json(self) -> str:
+        """The message the pooled lane queues."""
+        return json.dumps(self.to_payload())
+
+    @classmethod
+    def from_json(cls, text: str) -> Envelope:
+        """Rebuild an envelope from a pooled-lane message."""
+        return cls.from_payload(json.loads(text))
 
     @classmethod
     def from_payload(cls, payload: Any) -> Envelope:

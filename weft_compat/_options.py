@@ -45,6 +45,7 @@ CALL_OPTIONS: Final = frozenset(
         "priority",
         "ignore_result",
         "database",
+        "lane",
     }
 )
 
@@ -178,6 +179,7 @@ class CallOptions(BaseModel):
     priority: Annotated[int, Field(ge=0, le=255)] | None = None
     ignore_result: bool = False
     database: Annotated[str, Field(min_length=1)] | None = None
+    lane: Literal["pooled", "isolated"] | None = None
 
     @model_validator(mode="after")
     def _limits_agree(self) -> Self:
@@ -195,6 +197,11 @@ class CallOptions(BaseModel):
             raise ValueError(
                 f"soft_time_limit={self.soft_time_limit!r} must be below the hard limit "
                 f"{hard!r}, or the task is ended before it can react"
+            )
+        if self.lane == "pooled" and (self.memory_mb or self.cpu_percent):
+            raise ValueError(
+                "memory_mb and cpu_percent limit one call's own process, which only the "
+                "isolated lane has; drop lane='pooled' or the limits"
             )
         for field in ("metadata", "headers"):
             try:

@@ -1,9 +1,10 @@
-"""Durable call outcomes, readable any number of times from any process.
+"""Call records: each call's durable event log, readable any number of times anywhere.
 
 Weft hands a task's return value to the first reader only; Celery's result backend
-lets every view read it again. So the worker also stores each call's outcome
-(value or error) as one message in a per-call broker queue, which handles peek
-without consuming.
+lets every view read it again. So each call has a record (a broker queue named after
+its id) that the worker appends to: the outcome (value or error) when the call ends,
+and notes such as a redelivery. Handles peek the record without consuming it. Both
+lanes write the same record, so a handle reads a call the same way whichever lane ran it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,24 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
-from weft.client import WeftClient
+from weft_compat._broker import call_record, get_broker
+from weft_compat._states import FAILURE, READY_STATES, REVOKED, SUCCESS
 
-__all__ = ["Outcome", "TaskError", "outcome_queue", "read_outcome", "write_outcome"]
+__all__ = [
+    "REDELIVERED",
+    "Outcome",
+    "TaskError",
+    "forget_record",
+    "note",
+    "read_events",
+    "read_outcome",
+    "write_outcome",
+]
 
-_QUEUE_PREFIX: Final = "weft_compat.outcome."
+# An event that is not a state: the call's worker was lost and the call went back.
+REDELIVERED: Final = "redelivered"
+
+_RAW_STATUS: Final = {SUCCESS: "completed", FAILURE: "failed", REVOKED: "cancelled"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,49 +52,82 @@ class TaskError:
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A finished call: `state` is SUCCESS or FAILURE; `value` is Celery-compatible JSON text."""
+    """A finished call.
+
+    `state` is SUCCESS, FAILURE or REVOKED; `value` is Celery-compatible JSON text;
+    `status` is the raw Weft-style status (`completed`, `failed`, `timeout`,
+    `cancelled`, `killed`).
+    """
 
     state: str
     value: str | None = None
     error: TaskError | None = None
+    status: str | None = None
+    task: str | None = None
+
+    @property
+    def raw_status(self) -> str:
+        """The Weft-style status this outcome reports."""
+        return self.status or _RAW_STATUS.get(self.state, "failed")
 
     def to_json(self) -> str:
-        """Serialise for the outcome queue."""
+        """Serialise for the call record."""
         body: dict[str, Any] = {"state": self.state, "value": self.value}
         if self.error is not None:
             body["error"] = self.error.as_dict()
+        if self.status is not None:
+            body["status"] = self.status
+        if self.task is not None:
+            body["task"] = self.task
         return json.dumps(body)
 
     @classmethod
-    def from_json(cls, text: str) -> Outcome:
-        """Parse a stored outcome."""
-        body = json.loads(text)
+    def from_event(cls, body: dict[str, Any]) -> Outcome:
+        """Rebuild an outcome from its record event."""
         error = body.get("error")
         return cls(
             state=body["state"],
             value=body.get("value"),
             error=TaskError(**error) if error else None,
+            status=body.get("status"),
+            task=body.get("task"),
         )
 
-
-def outcome_queue(tid: str) -> str:
-    """The broker queue that holds the outcome of call `tid`."""
-    return f"{_QUEUE_PREFIX}{tid}"
-
-
-def write_outcome(client: WeftClient, tid: str, outcome: Outcome) -> None:
-    """Store `outcome` for `tid` (called once, by the worker that ran the call)."""
-    client.queues.write(outcome_queue(tid), outcome.to_json())
+    @classmethod
+    def from_json(cls, text: str) -> Outcome:
+        """Parse a stored outcome."""
+        return cls.from_event(json.loads(text))
 
 
-def read_outcome(client: WeftClient, tid: str) -> Outcome | None:
-    """The stored outcome of `tid`, or None while there is none."""
-    entries = client.queues.peek(outcome_queue(tid))
-    if not entries:
-        return None
-    return Outcome.from_json(entries[-1].message)
+def write_outcome(call_id: str, outcome: Outcome) -> None:
+    """Append the outcome of `call_id` to its record (once, by whoever ended the call)."""
+    get_broker().write(call_record(call_id), outcome.to_json())
 
 
-def forget_outcome(client: WeftClient, tid: str) -> None:
-    """Delete the stored outcome of `tid` (Celery's `AsyncResult.forget`)."""
-    client.queues.delete(outcome_queue(tid))
+def note(call_id: str, event: str, **fields: Any) -> None:
+    """Append a non-state event (such as a redelivery) to the record of `call_id`."""
+    get_broker().write(call_record(call_id), json.dumps({"event": event, **fields}))
+
+
+def read_events(call_id: str) -> list[dict[str, Any]]:
+    """Every event in the record of `call_id`, oldest first."""
+    messages = get_broker().peek_many(call_record(call_id), 1000, with_timestamps=False)
+    return [json.loads(message) for message in messages]
+
+
+def outcome_in(events: list[dict[str, Any]]) -> Outcome | None:
+    """The outcome among `events` (the first terminal one: a call ends once)."""
+    for event in events:
+        if event.get("state") in READY_STATES:
+            return Outcome.from_event(event)
+    return None
+
+
+def read_outcome(call_id: str) -> Outcome | None:
+    """The outcome of `call_id`, or None while it has none."""
+    return outcome_in(read_events(call_id))
+
+
+def forget_record(call_id: str) -> None:
+    """Delete the record of `call_id` (Celery's `AsyncResult.forget`)."""
+    get_broker().delete(call_record(call_id))

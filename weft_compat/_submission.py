@@ -1,23 +1,26 @@
 """`WeftSubmission`: the handle of one call, what `AsyncResult` was under Celery.
 
-A handle is just a tid and a name, so a view can rebuild it from a tid alone
-(`WeftSubmission.from_tid`). Every read asks Weft for the current status and, once the
-call has finished, reads the outcome the worker stored; nothing is cached, so two
-handles of one tid in two processes always agree. An id Weft has never seen is
-`UNKNOWN`, never `PENDING`.
+A handle is just an id and a name, so a view can rebuild it from the id alone
+(`WeftSubmission.from_tid`), whichever lane runs the call. Every read looks up where
+the call stands (`_locate`): its record once it has ended, else the pool's queues or
+Weft's own status. Nothing is cached, so two handles of one id in two processes always
+agree. An id nothing knows is `UNKNOWN`, never `PENDING`.
 """
 
 from __future__ import annotations
 
+import math
 import re
 import time
-from typing import Any, Final
+from typing import Any, Final, Literal
 
 from weft.client import CommandTimeoutError, TaskResult
 
 from weft_compat import _serialization
+from weft_compat._broker import get_broker, wait_for_change
 from weft_compat._client import get_client
-from weft_compat._outcome import Outcome, TaskError, forget_outcome, read_outcome
+from weft_compat._locate import locate
+from weft_compat._outcome import Outcome, TaskError, forget_record, read_outcome
 from weft_compat._states import FAILURE, READY_STATES, SUCCESS, state_from_weft
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady
 
@@ -63,32 +66,27 @@ class WeftSubmission:
 
     @property
     def name(self) -> str | None:
-        """The task name, as recorded by Weft; None for an unknown id."""
+        """The task name; None for an unknown id."""
         if self._name is None and self._tid not in local_outcomes:
-            snapshot = get_client().task(self._tid).snapshot()
-            if snapshot is not None and snapshot.status != "unknown":
-                self._name = snapshot.name
+            self._name = locate(self._tid).name
         return self._name
 
     def status(self) -> str | None:
-        """The raw Weft status (`queued`, `running`, `completed`, ...); None if unknown."""
+        """The raw Weft-style status (`queued`, `running`, `completed`, ...); None if unknown."""
         if self._tid in local_outcomes:
             outcome = local_outcomes[self._tid]
             if outcome is None:
                 return "queued"
             return "completed" if outcome.state == SUCCESS else "failed"
-        snapshot = get_client().task(self._tid).snapshot()
-        if snapshot is None or snapshot.status == "unknown":
-            return None
-        return snapshot.status
+        return locate(self._tid).status
 
     @property
     def state(self) -> str:
-        """Celery-style state: PENDING, RECEIVED, STARTED, SUCCESS, FAILURE, REVOKED or UNKNOWN."""
+        """Celery-style state: PENDING, STARTED, SUCCESS, FAILURE, REVOKED, ... or UNKNOWN."""
         return state_from_weft(self.status())
 
     def exists(self) -> bool:
-        """Whether Weft (or an active test mode) knows this id."""
+        """Whether Weft, a pool or an active test mode knows this id."""
         return self.status() is not None
 
     def ready(self) -> bool:
@@ -106,7 +104,7 @@ class WeftSubmission:
     def _outcome(self) -> Outcome | None:
         if self._tid in local_outcomes:
             return local_outcomes[self._tid]
-        return read_outcome(get_client(), self._tid)
+        return read_outcome(self._tid)
 
     def result(self, timeout: float | None = None) -> TaskResult:
         """Wait for the call to finish and return Weft's `TaskResult`, value decoded.
@@ -115,6 +113,22 @@ class WeftSubmission:
         """
         if self._tid in local_outcomes:
             return self._local_result()
+        since = get_broker().get_data_version()
+        location = locate(self._tid)
+        if location.outcome is None and location.lane == "isolated":
+            return self._isolated_result(timeout)
+        outcome = location.outcome
+        if outcome is None:
+            deadline = math.inf if timeout is None else time.monotonic() + timeout
+            for _ in wait_for_change(deadline, since=since):
+                outcome = read_outcome(self._tid)
+                if outcome is not None:
+                    break
+        if outcome is None:
+            raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
+        return _task_result(self._tid, outcome)
+
+    def _isolated_result(self, timeout: float | None) -> TaskResult:
         try:
             raw = get_client().task(self._tid).result(timeout=timeout)
         except CommandTimeoutError as exc:
@@ -133,15 +147,15 @@ class WeftSubmission:
             reconciliation=raw.reconciliation,
         )
 
-    def _await_outcome(self, status: str) -> Outcome | None:
+    def _await_outcome(self, status: str | None) -> Outcome | None:
         # The worker stores the outcome just before it returns, so it is there by the time
         # Weft reports the end; the grace period only covers a slow broker write.
-        if status not in {"completed", "failed"}:
+        if status not in {"completed", "failed", "timeout", "cancelled", "killed"}:
             return None
         deadline = time.monotonic() + _OUTCOME_GRACE_SECONDS
         while True:
             outcome = self._outcome()
-            if outcome is not None or time.monotonic() >= deadline:
+            if outcome is not None or time.monotonic() >= deadline or status != "completed":
                 return outcome
             time.sleep(_OUTCOME_POLL_SECONDS)
 
@@ -180,6 +194,11 @@ class WeftSubmission:
     def errors(self) -> list[TaskError]:
         """The call's errors (exception import path, message, traceback); empty unless failed."""
         status = self.status()
+        if status not in {"failed", "timeout"}:
+            return []
+        outcome = self._await_outcome(status)
+        if outcome is not None and outcome.error is not None:
+            return [outcome.error]
         if status == "timeout":
             return [
                 TaskError(
@@ -188,11 +207,6 @@ class WeftSubmission:
                     traceback="",
                 )
             ]
-        if status != "failed":
-            return []
-        outcome = self._await_outcome(status)
-        if outcome is not None and outcome.error is not None:
-            return [outcome.error]
         raw = get_client().task(self._tid).snapshot()
         text = (raw.error if raw is not None else None) or "the task failed without an error"
         return [_error_from_traceback(text)]
@@ -215,17 +229,29 @@ class WeftSubmission:
         return None
 
     def stop(self) -> None:
-        """Cancel the call if queued, or stop it gracefully if running (Celery's `revoke`)."""
-        get_client().task(self._tid).stop()
+        """Cancel the call if queued, or stop it if running (Celery's `revoke`)."""
+        self._revoke("TERM")
 
     def kill(self) -> None:
         """End the call's process at once (`revoke(terminate=True, signal="SIGKILL")`)."""
-        get_client().task(self._tid).kill()
+        self._revoke("KILL")
+
+    def _revoke(self, signal_name: Literal["TERM", "KILL"]) -> None:
+        if self._tid in local_outcomes:
+            return
+        location = locate(self._tid)
+        if location.lane == "pooled":
+            from weft_compat.pool._control import revoke_pooled
+
+            revoke_pooled(int(self._tid), signal_name)
+        elif location.lane == "isolated":
+            task = get_client().task(self._tid)
+            task.stop() if signal_name == "TERM" else task.kill()
 
     def forget(self) -> None:
         """Delete the stored outcome of the call (Celery's `forget`)."""
         local_outcomes.pop(self._tid, None)
-        forget_outcome(get_client(), self._tid)
+        forget_record(self._tid)
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary for views: tid, name, state, status, and result or errors."""
@@ -256,6 +282,18 @@ class WeftSubmission:
 
     def __repr__(self) -> str:
         return f"<WeftSubmission {self._name or '?'} {self._tid}>"
+
+
+def _task_result(tid: str, outcome: Outcome) -> TaskResult:
+    error = outcome.error
+    return TaskResult(
+        tid=tid,
+        status=outcome.raw_status,
+        value=_decode(outcome.value),
+        stdout=None,
+        stderr=None,
+        error=(error.traceback or error.message) if error is not None else None,
+    )
 
 
 def _decode(text: str | None) -> Any:

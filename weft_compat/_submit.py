@@ -10,12 +10,12 @@ through these two functions.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
 from weft_compat._client import get_client
-from weft_compat._config import current_settings
+from weft_compat._config import Lane, QueueConfig, Settings, current_settings
 from weft_compat._envelope import Envelope
 from weft_compat._options import CallOptions
 from weft_compat._submission import WeftSubmission
@@ -33,11 +33,27 @@ WORKER_TARGET = "weft_compat.worker:run"
 
 @dataclass(frozen=True, slots=True)
 class PreparedCall:
-    """A validated, encoded call that has not been submitted."""
+    """A validated, encoded call that has not been submitted, and where it will run."""
 
     task: WeftTask[Any, Any]
     options: CallOptions
     envelope: Envelope
+    lane: Lane = "isolated"
+    queue: QueueConfig = field(default_factory=QueueConfig)
+
+
+def resolve_lane(options: CallOptions, settings: Settings) -> tuple[str, Lane, QueueConfig]:
+    """The queue a call goes to, the lane it runs in, and that queue's configuration.
+
+    The task's (or call's) own `lane` wins; per-call resource limits need a process of
+    their own, so they imply the isolated lane; otherwise the queue's lane applies.
+    """
+    queue, config = settings.queue_config(options.queue)
+    if options.lane is not None:
+        return queue, options.lane, config
+    if options.memory_mb is not None or options.cpu_percent is not None:
+        return queue, "isolated", config
+    return queue, config.lane, config
 
 
 def prepare_call(
@@ -49,6 +65,8 @@ def prepare_call(
     options = task.options
     settings = current_settings()
     soft = options.soft_time_limit or settings.DEFAULT_SOFT_TIME_LIMIT
+    queue, lane, config = resolve_lane(options, settings)
+    acks = task.config
     envelope = Envelope(
         task=task.name,
         module=task.func.__module__,
@@ -58,8 +76,11 @@ def prepare_call(
         soft_time_limit=soft,
         ignore_result=options.ignore_result,
         headers=dict(options.headers),
+        queue=queue,
+        time_limit=options.hard_limit or settings.DEFAULT_TIMEOUT,
+        redeliver=acks.acks_late is not False and acks.reject_on_worker_lost is not False,
     )
-    return PreparedCall(task, options, envelope)
+    return PreparedCall(task, options, envelope, lane, config)
 
 
 def taskspec_template(task: WeftTask[Any, Any], options: CallOptions) -> dict[str, Any]:
@@ -86,10 +107,14 @@ def taskspec_template(task: WeftTask[Any, Any], options: CallOptions) -> dict[st
 
 
 def dispatch(prepared: PreparedCall) -> WeftSubmission:
-    """Submit a prepared call to Weft, or run/record it when a test mode is active."""
+    """Submit a prepared call in its lane, or run/record it when a test mode is active."""
     mode = _testmode.active_mode()
     if mode is not None:
         return mode.handle(prepared)
+    if prepared.lane == "pooled":
+        from weft_compat.pool._submit import submit_pooled
+
+        return submit_pooled(prepared)
     template = prepared.task.taskspec_template
     handle = get_client().submit(template, payload={"payload": prepared.envelope.to_payload()})
     return WeftSubmission(handle.tid, prepared.task.name)

@@ -24,6 +24,7 @@ __all__ = [
     "TimeLimitExceeded",
     "UnsupportedOption",
     "WeftCompatError",
+    "WorkerLostError",
 ]
 
 GUIDE = "migration_guide"
@@ -90,3 +91,7 @@ class SoftTimeLimitExceeded(WeftCompatError):
 
 class TimeLimitExceeded(WeftCompatError):
     """The task ran past its hard `time_limit` and Weft ended its process."""
+
+
+class WorkerLostError(WeftCompatError):
+    """The pool process running the call died mid-run, and the call was not redelivered."""

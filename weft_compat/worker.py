@@ -16,7 +16,7 @@ from typing import Any
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import run_call
-from weft_compat._outcome import write_outcome
+from weft_compat._outcome import Outcome, write_outcome
 
 __all__ = ["run"]
 
@@ -39,7 +39,8 @@ def _run(envelope: Envelope) -> Any:
     tid = client.tasks.resolve_tid(pid=os.getpid())
     result = run_call(envelope, request_id=tid)
     if tid is not None and not (envelope.ignore_result and result.exception is None):
-        write_outcome(client, tid, result.outcome)
+        outcome = result.outcome
+        write_outcome(tid, Outcome(outcome.state, outcome.value, outcome.error, task=envelope.task))
     if result.exception is not None:
         raise result.exception
     # Weft's own tools (`weft result`) show the plain JSON; handles read the stored outcome.

@@ -1,7 +1,8 @@
 """Calls submitted to a real Weft context and run by real worker processes.
 
-Every call is enqueued once, up front (`handles`), so the workers run them side by side
-while the tests read the outcomes; each task costs about a second of process start-up.
+Every call is enqueued once per lane, up front (`handles`), so the workers run them side
+by side while the tests read the outcomes; each isolated call costs about a second of
+process start-up. Every test runs in both lanes: the semantics are the same.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -35,19 +37,21 @@ EDGE_VALUES = {
 }
 
 
-@pytest.fixture(scope="module")
-def handles(weft_context: Path) -> dict[str, WeftSubmission]:
+@pytest.fixture(scope="module", params=["isolated", "pooled"])
+def handles(request: pytest.FixtureRequest, weft_context: Path) -> dict[str, WeftSubmission]:
+    lane = request.param
     return {
-        "add": broker_tasks.add.enqueue(2, 3),
-        "whoami": broker_tasks.whoami.enqueue("x", flag=True),
-        "edge": broker_tasks.echo.enqueue(EDGE_VALUES),
-        "explode": broker_tasks.explode.enqueue("no such order"),
-        "soft": broker_tasks.cleans_up_after_soft_limit.enqueue(),
-        "hard": broker_tasks.hangs.enqueue(),
-        "unencodable": broker_tasks.returns_a_set.enqueue(),
-        "ignored": broker_tasks.ignored.enqueue(),
+        "add": broker_tasks.add.using(lane=lane).enqueue(2, 3),
+        "whoami": broker_tasks.whoami.using(lane=lane).enqueue("x", flag=True),
+        "edge": broker_tasks.echo.using(lane=lane).enqueue(EDGE_VALUES),
+        "explode": broker_tasks.explode.using(lane=lane).enqueue("no such order"),
+        "soft": broker_tasks.cleans_up_after_soft_limit.using(lane=lane).enqueue(),
+        "hard": broker_tasks.hangs.using(lane=lane).enqueue(),
+        "unencodable": broker_tasks.returns_a_set.using(lane=lane).enqueue(),
+        "ignored": broker_tasks.ignored.using(lane=lane).enqueue(),
+        # Per-call memory and CPU limits need a process of their own: always isolated.
         "options": broker_tasks.every_honoured_option.using(headers={"trace": "t-1"}).enqueue(21),
-        "killed": broker_tasks.sleeps.enqueue(30),
+        "killed": broker_tasks.sleeps.using(lane=lane).enqueue(30),
     }
 
 
@@ -163,9 +167,9 @@ def test_every_honoured_option_reaches_weft(handles: dict[str, WeftSubmission]) 
 
 def test_kill_ends_a_running_task_as_revoked(handles: dict[str, WeftSubmission]) -> None:
     handle = handles["killed"]
-    for _ in get_client().task(handle.tid).follow(timeout=60):
-        if handle.status() == "running":
-            break
+    deadline = time.monotonic() + 60
+    while handle.status() != "running" and time.monotonic() < deadline:
+        time.sleep(0.05)
     handle.kill()
     handle.result(timeout=60)
     assert handle.state == "REVOKED"

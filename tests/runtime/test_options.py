@@ -40,6 +40,7 @@ HONOURED = {
     "memory_mb": 256,
     "cpu_percent": 50,
     "metadata": {"team": "growth"},
+    "lane": "isolated",
 }
 
 
@@ -135,3 +136,13 @@ def test_the_decorator_refuses_a_name_passed_positionally() -> None:
     bad: Callable[..., Any] = weft_task
     with pytest.raises(TypeError, match="name="):
         bad("tests.options.positional")
+
+
+def test_a_pooled_lane_refuses_per_call_resource_limits() -> None:
+    with pytest.raises(InvalidOptionValue, match="only the isolated lane"):
+        define(lane="pooled", memory_mb=256)
+
+
+def test_an_unknown_lane_is_refused_with_the_value() -> None:
+    with pytest.raises(InvalidOptionValue, match="'threads'"):
+        define(lane="threads")

@@ -9,9 +9,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from pydantic import ValidationError
 
-from weft_compat._config import Settings
+from weft_compat._config import Settings, validate_settings
 from weft_compat.exceptions import WeftCompatError
 
 __all__ = ["WeftCompatImproperlyConfigured", "get_settings"]
@@ -29,20 +28,7 @@ def get_settings() -> Settings:
         raise WeftCompatImproperlyConfigured(
             f"WEFT_COMPAT must be a dict such as {{'CONTEXT': '/srv/app'}}, not {raw!r}"
         )
-    try:
-        return Settings.model_validate(raw)
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join(str(part) for part in error["loc"])
-        value = raw.get(str(error["loc"][0])) if error["loc"] else raw
-        fix = (
-            f"known keys are {', '.join(sorted(Settings.model_fields))}"
-            if error["type"] == "extra_forbidden"
-            else str(error["msg"])
-        )
-        raise WeftCompatImproperlyConfigured(
-            f"WEFT_COMPAT[{key!r}] = {value!r} is invalid: {fix}"
-        ) from None
+    return validate_settings(raw, where="WEFT_COMPAT", error_class=WeftCompatImproperlyConfigured)
 
 
 @receiver(setting_changed)

@@ -1,0 +1,91 @@
+"""The pooled lane: Celery's worker model built from Weft's parts.
+
+Each queue's pool is a long-lived Weft function task (the master, supervised by Weft)
+that runs `concurrency` pool processes; each process claims calls from the queue's
+broker queue one at a time. Pools start on the first `enqueue` into their queue, or
+explicitly with `start_pool` (what `weft-compat worker` runs). `stop_pool` shuts them
+down cleanly: running calls finish, waiting calls stay queued for the next pool.
+"""
+
+from __future__ import annotations
+
+import time
+
+from weft_compat._broker import get_broker, registry_queue
+from weft_compat._client import get_client
+from weft_compat._config import current_settings
+from weft_compat.pool._control import request_shutdown
+from weft_compat.pool._registry import (
+    MasterEntry,
+    forget_verified,
+    live_masters,
+    registered,
+    start_master,
+)
+
+__all__ = ["MasterEntry", "pool_queues", "pools", "start_pool", "stop_all_pools", "stop_pool"]
+
+
+def start_pool(queue: str | None = None, concurrency: int | None = None) -> str:
+    """Start a pool master for `queue` (default: `DEFAULT_QUEUE`) and return its tid.
+
+    `concurrency` defaults to the queue's `QUEUES` setting (else the CPU count).
+    """
+    name, config = current_settings().queue_config(queue)
+    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
+        raise ValueError(f"concurrency={concurrency!r} must be a positive integer such as 2")
+    return start_master(name, concurrency or config.concurrency, autostarted=False)
+
+
+def pools(queue: str | None = None) -> list[MasterEntry]:
+    """The live pool masters of `queue` (default: `DEFAULT_QUEUE`)."""
+    name, _ = current_settings().queue_config(queue)
+    return live_masters(name)
+
+
+def stop_pool(queue: str | None = None, *, timeout: float | None = 30.0) -> list[str]:
+    """Shut down every pool of `queue`: running calls finish, waiting calls stay queued.
+
+    Waits up to `timeout` seconds (None: for ever) for the masters to exit and returns
+    their tids; raises `TimeoutError` naming those still running.
+    """
+    name, _ = current_settings().queue_config(queue)
+    return _stop(name, registered(name), timeout)
+
+
+def pool_queues() -> list[str]:
+    """Every queue with a registered pool master (live or not yet cleaned up)."""
+    prefix = registry_queue("")
+    return [name.removeprefix(prefix) for name in get_broker().list_queues(prefix=prefix)]
+
+
+def stop_all_pools(*, timeout: float | None = 30.0) -> list[str]:
+    """`stop_pool` for every queue that has a pool; returns the stopped masters' tids."""
+    stopped: list[str] = []
+    for queue in pool_queues():
+        stopped += _stop(queue, registered(queue), timeout)
+    return stopped
+
+
+def _stop(name: str, masters: list[MasterEntry], timeout: float | None) -> list[str]:
+    for entry in masters:
+        request_shutdown(entry.tid)
+    forget_verified()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waiting = [entry.tid for entry in masters]
+    client = get_client()
+    while waiting:
+        waiting = [
+            tid
+            for tid in waiting
+            if (snapshot := client.task(tid).snapshot()) is not None
+            and snapshot.status in {"created", "queued", "spawning", "running"}
+        ]
+        if waiting and deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(
+                f"pool masters {waiting} of queue {name!r} did not stop within {timeout!r}s; "
+                "their running calls are still going (stop them with WeftSubmission.kill)"
+            )
+        if waiting:
+            time.sleep(0.1)
+    return [entry.tid for entry in masters]

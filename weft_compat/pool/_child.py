@@ -1,0 +1,108 @@
+"""A pool process: claim one call at a time from the queue, run it, store its outcome.
+
+Run as `python -m weft_compat.pool._child SPEC` by a pool master.
+
+Claiming moves the call's message into this process's own running queue in one
+broker operation, so a call is always either waiting, held by exactly one process, or
+ended. The process publishes the id and hard deadline of the call it runs in shared
+memory (`_slots`), where its master enforces the hard limit; the soft limit is raised in here.
+Between calls it waits on the broker's data version, which costs next to nothing idle.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass
+from typing import Final
+
+from weft_compat._broker import get_broker, pending_queue, running_queue, wait_for_change
+from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._envelope import Envelope
+from weft_compat._execute import run_call
+from weft_compat._outcome import Outcome, read_outcome, write_outcome
+from weft_compat.pool._slots import SlotTable, slot_file
+
+__all__ = ["ChildSpec", "child_main"]
+
+# How long an idle process waits before re-checking that it should keep going.
+_IDLE_CHECK_SECONDS: Final = 0.5
+_PR_SET_PDEATHSIG: Final = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ChildSpec:
+    """What a pool process needs to know, passed as JSON on its command line."""
+
+    queue: str
+    master_tid: str
+    master_pid: int
+    slot: int
+    slots: int
+    context: str | None
+
+    def to_json(self) -> str:
+        """The command-line form."""
+        return json.dumps(asdict(self))
+
+
+def _die_with_master() -> None:
+    # The master may be killed outright (Weft's kill); its pool must not outlive it.
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
+def child_main(spec: ChildSpec) -> None:
+    """Serve calls until the master asks the pool to stop or goes away."""
+    _die_with_master()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the master's to handle.
+    if spec.context is not None:
+        os.environ[CONTEXT_ENV_VAR] = spec.context
+    table = SlotTable(slot_file(spec.master_tid), spec.slots, create=False)
+    broker = get_broker()
+    pending = pending_queue(spec.queue)
+    running = running_queue(spec.queue, spec.master_tid, spec.slot)
+    while not table.stopping and os.getppid() == spec.master_pid:
+        version = broker.get_data_version()
+        claimed = broker.move_one(pending, running)
+        if claimed is None:
+            for _ in wait_for_change(time.monotonic() + _IDLE_CHECK_SECONDS, since=version):
+                break
+            continue
+        body, call_id = claimed
+        envelope = Envelope.from_json(body)
+        limit = envelope.time_limit
+        table.publish(spec.slot, call_id, time.monotonic() + limit if limit else 0.0)
+        try:
+            _run_one(envelope, call_id)
+        finally:
+            table.clear(spec.slot)
+        broker.delete_message_ids(running, [call_id])
+
+
+def _run_one(envelope: Envelope, call_id: int) -> None:
+    tid = str(call_id)
+    if read_outcome(tid) is not None:
+        return  # Redelivered after it had already ended: the outcome stands.
+    if envelope.import_root and envelope.import_root not in sys.path:
+        sys.path.insert(0, envelope.import_root)
+    if envelope.settings_module:
+        from weft_compat.django.worker import django_call
+
+        with django_call(envelope.settings_module):
+            result = run_call(envelope, request_id=tid)
+    else:
+        result = run_call(envelope, request_id=tid)
+    outcome = result.outcome
+    write_outcome(tid, Outcome(outcome.state, outcome.value, outcome.error, task=envelope.task))
+
+
+if __name__ == "__main__":
+    child_main(ChildSpec(**json.loads(sys.argv[1])))

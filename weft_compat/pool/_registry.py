@@ -1,0 +1,119 @@
+"""Which pool masters serve a queue, and starting one when none does.
+
+A pool master is a long-lived Weft function task (`weft_compat.pool.master:serve`).
+Whoever starts one writes an entry (`{"tid", "concurrency", "autostarted"}`) to the
+queue's registry; entries of masters Weft no longer reports as live are dropped by
+whoever notices. `ensure_pool` is what `enqueue` calls: like Weft's manager autostart,
+the first call into a queue with no live master starts one. A process re-checks a
+queue at most every few seconds, so the check costs nothing per call.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any, Final
+
+from weft_compat._broker import get_broker, registry_queue
+from weft_compat._client import get_client
+from weft_compat._config import CONTEXT_ENV_VAR, context_path
+
+__all__ = ["MASTER_TARGET", "MasterEntry", "ensure_pool", "is_live", "live_masters", "start_master"]
+
+MASTER_TARGET: Final = "weft_compat.pool.master:serve"
+LIVE_STATUSES: Final = frozenset({"created", "queued", "spawning", "running"})
+_RECHECK_SECONDS: Final = 5.0
+
+_lock = threading.Lock()
+_verified: dict[tuple[int, str | None, str], float] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class MasterEntry:
+    """One registered pool master of a queue."""
+
+    tid: str
+    concurrency: int
+    autostarted: bool
+    message_id: int
+
+
+def is_live(tid: str) -> bool:
+    """Whether Weft reports the task `tid` as not yet ended."""
+    snapshot = get_client().task(tid).snapshot()
+    return snapshot is not None and snapshot.status in LIVE_STATUSES
+
+
+def registered(queue: str) -> list[MasterEntry]:
+    """Every registry entry of `queue`, oldest first, live or not."""
+    entries = get_broker().peek_many(registry_queue(queue), 1000, with_timestamps=True)
+    found = []
+    for body, message_id in entries:
+        data = json.loads(body)
+        found.append(
+            MasterEntry(
+                tid=str(data["tid"]),
+                concurrency=int(data["concurrency"]),
+                autostarted=bool(data["autostarted"]),
+                message_id=message_id,
+            )
+        )
+    return found
+
+
+def unregister(queue: str, entry: MasterEntry) -> None:
+    """Drop `entry` from the registry of `queue`."""
+    get_broker().delete_message_ids(registry_queue(queue), [entry.message_id])
+
+
+def live_masters(queue: str) -> list[MasterEntry]:
+    """The masters of `queue` Weft reports live; dead entries are dropped on the way."""
+    live = []
+    for entry in registered(queue):
+        if is_live(entry.tid):
+            live.append(entry)
+        else:
+            unregister(queue, entry)
+    return live
+
+
+def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
+    """Submit a pool master for `queue` to Weft, register it, and return its tid."""
+    payload: dict[str, Any] = {
+        "queue": queue,
+        "concurrency": concurrency,
+        "autostarted": autostarted,
+        "context": context_path(),
+        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
+    }
+    template = {
+        "name": f"weft_compat.pool:{queue}",
+        "spec": {"type": "function", "function_target": MASTER_TARGET},
+        "metadata": {"weft_compat.pool": queue, "weft_compat.concurrency": concurrency},
+    }
+    handle = get_client().submit(template, payload={"payload": payload})
+    entry = {"tid": handle.tid, "concurrency": concurrency, "autostarted": autostarted}
+    get_broker().write(registry_queue(queue), json.dumps(entry))
+    return handle.tid
+
+
+def ensure_pool(queue: str, concurrency: int) -> None:
+    """Start a pool master for `queue` unless one is live (checked every few seconds)."""
+    key = (os.getpid(), os.environ.get(CONTEXT_ENV_VAR) or context_path(), queue)
+    now = time.monotonic()
+    if now - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+        return
+    with _lock:
+        if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+            return
+        if not live_masters(queue):
+            start_master(queue, concurrency, autostarted=True)
+        _verified[key] = time.monotonic()
+
+
+def forget_verified() -> None:
+    """Make the next `ensure_pool` look at the registry again (after stopping pools)."""
+    _verified.clear()

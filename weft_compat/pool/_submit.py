@@ -1,0 +1,27 @@
+"""Submitting a call to the pooled lane: one message in the queue's pending queue.
+
+The message id the broker assigns is the call's id: 19 digits, like a Weft tid, and
+unique in the same broker, so `WeftSubmission.from_tid` resolves either kind.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from weft_compat._broker import get_broker, pending_queue
+from weft_compat._submission import WeftSubmission
+from weft_compat.pool._registry import ensure_pool
+
+if TYPE_CHECKING:
+    from weft_compat._submit import PreparedCall
+
+__all__ = ["submit_pooled"]
+
+
+def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
+    """Queue a prepared call for its queue's pool, starting the pool if none is live."""
+    queue = prepared.envelope.queue
+    assert queue is not None, "prepare_call always names the queue"
+    ensure_pool(queue, prepared.queue.concurrency)
+    call_id = get_broker().write(pending_queue(queue), prepared.envelope.to_json())
+    return WeftSubmission(str(call_id), prepared.task.name)

@@ -1,0 +1,235 @@
+"""The pool master: the long-lived Weft function task that runs a queue's pool.
+
+Weft starts `serve` like any function task and supervises it; `serve` spawns
+`concurrency` pool processes and, until asked to stop, watches them the way Celery's
+prefork parent does: a process that dies is replaced and the call it held is released
+(redelivered or failed); a call past its hard `time_limit` has its process killed, ends
+`FAILURE` with `TimeLimitExceeded`, and the process is replaced, while the other
+processes keep serving. Revoke and shutdown requests arrive on the master's control
+queue. Calls left behind by a master that died are released by the next master.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from types import FrameType
+from typing import Any, Final
+
+from weft_compat._broker import control_queue, get_broker, running_prefix, running_queue
+from weft_compat._client import get_client
+from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._outcome import Outcome, TaskError
+from weft_compat._states import FAILURE
+from weft_compat.pool._child import ChildSpec
+from weft_compat.pool._registry import is_live, registered, unregister
+from weft_compat.pool._release import end_call, release, revoked
+from weft_compat.pool._slots import SlotTable, slot_file
+
+__all__ = ["serve"]
+
+_TICK_SECONDS: Final = 0.05
+_ORPHAN_SCAN_SECONDS: Final = 10.0
+_LIMIT_ERROR = "weft_compat.exceptions.TimeLimitExceeded"
+
+
+class Master:
+    """One queue's pool: its processes, their shared slots, and the control loop."""
+
+    def __init__(self, queue: str, concurrency: int, tid: str, context: str | None) -> None:
+        self.queue = queue
+        self.tid = tid
+        self.context = context
+        self.table = SlotTable(slot_file(tid), concurrency, create=True)
+        self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
+        self.last_orphan_scan = 0.0
+        # The pool processes import what this process can (the task modules' roots).
+        self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+
+    def spawn(self, slot: int) -> None:
+        """Start (or restart) the pool process of `slot`."""
+        spec = ChildSpec(self.queue, self.tid, os.getpid(), slot, self.table.size, self.context)
+        self.children[slot] = subprocess.Popen(
+            [sys.executable, "-m", "weft_compat.pool._child", spec.to_json()],
+            stdin=subprocess.DEVNULL,
+            env=self.env,
+        )
+
+    def alive(self, slot: int) -> bool:
+        """Whether the process of `slot` is running."""
+        child = self.children[slot]
+        return child is not None and child.poll() is None
+
+    def run(self) -> None:
+        """Serve until a shutdown request, then let running calls finish."""
+        self.release_orphans()
+        for slot in range(len(self.children)):
+            self.spawn(slot)
+        while not self.table.stopping:
+            self.tick()
+        self.drain()
+
+    def tick(self) -> None:
+        """Replace lost processes, enforce limits, read control, and wait a little."""
+        for slot in range(len(self.children)):
+            if not self.alive(slot) and not self.table.stopping:
+                self.replace(slot, reason="lost")
+        self.enforce_limits()
+        self.read_control()
+        if time.monotonic() - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
+            self.release_orphans()
+        time.sleep(_TICK_SECONDS)
+
+    def replace(self, slot: int, *, reason: str, signal_name: str = "KILL") -> None:
+        """Replace the process of `slot`, ending or releasing the call it held."""
+        call_id, _ = self.table.call(slot)
+        child = self.children[slot]
+        if child is not None and child.poll() is None:
+            child.kill() if signal_name == "KILL" else child.terminate()
+            child.wait()
+        self.table.clear(slot)
+        running = running_queue(self.queue, self.tid, slot)
+        for body, held in get_broker().peek_many(running, 100, with_timestamps=True):
+            task = json.loads(body).get("weft_compat", {}).get("task")
+            if held == call_id and reason == "limit":
+                end_call(running, held, _time_limit_outcome(held, task))
+            elif held == call_id and reason == "revoke":
+                end_call(running, held, revoked(task, signal_name))
+            else:
+                release(running, held, body)
+        if not self.table.stopping:
+            self.spawn(slot)
+
+    def enforce_limits(self) -> None:
+        """Kill the process of any call past its hard deadline."""
+        now = time.monotonic()
+        for slot in range(len(self.children)):
+            call_id, deadline = self.table.call(slot)
+            if call_id and deadline and now > deadline:
+                self.replace(slot, reason="limit")
+
+    def read_control(self) -> None:
+        """Apply revoke and shutdown requests addressed to this master."""
+        broker = get_broker()
+        queue = control_queue(self.tid)
+        while (entry := broker.peek_one(queue, with_timestamps=True)) is not None:
+            body, message_id = entry
+            broker.delete_message_ids(queue, [message_id])
+            request = json.loads(body)
+            if request.get("shutdown"):
+                self.table.request_stop()
+            elif "revoke" in request:
+                self.revoke(int(request["revoke"]), str(request.get("signal", "TERM")))
+
+    def revoke(self, call_id: int, signal_name: str) -> None:
+        """Stop the call `call_id` if one of this pool's processes holds it."""
+        for slot in range(len(self.children)):
+            if self.table.call(slot)[0] == call_id:
+                self.replace(slot, reason="revoke", signal_name=signal_name)
+                return
+            running = running_queue(self.queue, self.tid, slot)
+            entry = get_broker().peek_one(running, exact_timestamp=call_id, with_timestamps=True)
+            if entry is not None:
+                task = json.loads(entry[0]).get("weft_compat", {}).get("task")
+                end_call(running, call_id, revoked(task, signal_name))
+                return
+
+    def release_orphans(self) -> None:
+        """Release calls held by pool processes of masters that are no longer live."""
+        self.last_orphan_scan = time.monotonic()
+        broker = get_broker()
+        checked: dict[str, bool] = {self.tid: True}
+        for running in broker.list_queues(prefix=running_prefix()):
+            owner = running.rsplit(".", 2)[-2]
+            if owner not in checked:
+                checked[owner] = is_live(owner)
+            if checked[owner]:
+                continue
+            for body, held in broker.peek_many(running, 100, with_timestamps=True):
+                release(running, held, body)
+            slot_file(owner).unlink(missing_ok=True)
+
+    def drain(self) -> None:
+        """Wait for the processes to finish their calls (limits still apply), then leave."""
+        while any(self.alive(slot) for slot in range(len(self.children))):
+            self.enforce_limits()
+            time.sleep(_TICK_SECONDS)
+        self.release_held(count_delivery=False)
+        self.table.remove()
+
+    def release_held(self, *, count_delivery: bool) -> None:
+        """Put back every call this pool's processes still hold."""
+        broker = get_broker()
+        for slot in range(len(self.children)):
+            running = running_queue(self.queue, self.tid, slot)
+            for body, held in broker.peek_many(running, 100, with_timestamps=True):
+                release(running, held, body, count_delivery=count_delivery)
+
+    def terminate(self) -> None:
+        """Weft is stopping this task now: kill the pool and put its calls back."""
+        self.table.request_stop()
+        for child in self.children:
+            if child is not None and child.poll() is None:
+                child.kill()
+        for child in self.children:
+            if child is not None:
+                child.wait()
+        self.release_held(count_delivery=False)
+        self.table.remove()
+
+
+def _time_limit_outcome(call_id: int, task: str | None) -> Outcome:
+    error = TaskError(
+        exception_class_path=_LIMIT_ERROR,
+        message=f"call {call_id} exceeded its hard time limit and its pool process was killed",
+        traceback="",
+    )
+    return Outcome(FAILURE, error=error, status="timeout", task=task)
+
+
+def serve(payload: Any = None) -> dict[str, Any]:
+    """Weft function target: run the pool of one queue until asked to stop."""
+    queue = str(payload["queue"])
+    context = payload.get("context")
+    if context:
+        os.environ[CONTEXT_ENV_VAR] = context
+    if payload.get("settings_module"):
+        os.environ["DJANGO_SETTINGS_MODULE"] = payload["settings_module"]
+    tid = get_client().tasks.resolve_tid(pid=os.getpid())
+    if tid is None:
+        raise RuntimeError("a pool master must run as a Weft task")
+    if payload.get("autostarted") and _older_autostarted_master(queue, tid):
+        _unregister_self(queue, tid)
+        return {"queue": queue, "served": False, "reason": "another master serves the queue"}
+    master = Master(queue, int(payload["concurrency"]), tid, context)
+
+    def _terminate(_signum: int, _frame: FrameType | None) -> None:
+        master.terminate()
+        _unregister_self(queue, tid)
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    try:
+        master.run()
+    finally:
+        _unregister_self(queue, tid)
+    return {"queue": queue, "served": True}
+
+
+def _older_autostarted_master(queue: str, tid: str) -> bool:
+    # Two processes may autostart a pool at once; the older master keeps the queue.
+    return any(
+        entry.autostarted and int(entry.tid) < int(tid) and is_live(entry.tid)
+        for entry in registered(queue)
+    )
+
+
+def _unregister_self(queue: str, tid: str) -> None:
+    for entry in registered(queue):
+        if entry.tid == tid:
+            unregister(queue, entry)
