@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -88,3 +89,27 @@ def ignored() -> int:
 )
 def every_honoured_option(self: Any, amount: int) -> int:
     return amount * 2
+
+
+def _first_delivery(marker: str) -> bool:
+    """Record this process's pid in `marker`; True the first time only."""
+    first = not os.path.exists(marker)
+    with open(marker, "a") as file:
+        file.write(f"{os.getpid()}\n")
+    return first
+
+
+@weft_task
+def lost_once(marker: str) -> str:
+    """Hangs on its first delivery (the test kills its process), returns on the next."""
+    if _first_delivery(marker):
+        time.sleep(60)
+    return "redelivered"
+
+
+@weft_task(acks_late=False)
+def lost_for_good(marker: str) -> str:
+    """Like `lost_once`, but opts out of redelivery with Celery's `acks_late=False`."""
+    if _first_delivery(marker):
+        time.sleep(60)
+    return "redelivered"

@@ -23,6 +23,7 @@ READY_STATES: Final = frozenset({SUCCESS, FAILURE, REVOKED})
 _FROM_WEFT: Final[dict[str, str]] = {
     "created": PENDING,
     "queued": PENDING,
+    "reserved": RECEIVED,
     "spawning": RECEIVED,
     "running": STARTED,
     "completed": SUCCESS,

@@ -12,12 +12,12 @@ from __future__ import annotations
 import time
 
 from weft_compat._broker import get_broker, registry_queue
-from weft_compat._client import get_client
 from weft_compat._config import current_settings
 from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import (
     MasterEntry,
     forget_verified,
+    is_live,
     live_masters,
     registered,
     start_master,
@@ -72,18 +72,13 @@ def _stop(name: str, masters: list[MasterEntry], timeout: float | None) -> list[
         request_shutdown(entry.tid)
     forget_verified()
     deadline = None if timeout is None else time.monotonic() + timeout
-    waiting = [entry.tid for entry in masters]
-    client = get_client()
+    waiting = list(masters)
     while waiting:
-        waiting = [
-            tid
-            for tid in waiting
-            if (snapshot := client.task(tid).snapshot()) is not None
-            and snapshot.status in {"created", "queued", "spawning", "running"}
-        ]
+        waiting = [entry for entry in waiting if is_live(entry.tid, registered_at=entry.message_id)]
         if waiting and deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(
-                f"pool masters {waiting} of queue {name!r} did not stop within {timeout!r}s; "
+                f"pool masters {[entry.tid for entry in waiting]} of queue {name!r} did not "
+                f"stop within {timeout!r}s; "
                 "their running calls are still going (stop them with WeftSubmission.kill)"
             )
         if waiting:

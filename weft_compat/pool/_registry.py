@@ -24,8 +24,9 @@ from weft_compat._config import CONTEXT_ENV_VAR, context_path
 __all__ = ["MASTER_TARGET", "MasterEntry", "ensure_pool", "is_live", "live_masters", "start_master"]
 
 MASTER_TARGET: Final = "weft_compat.pool.master:serve"
-LIVE_STATUSES: Final = frozenset({"created", "queued", "spawning", "running"})
+ENDED_STATUSES: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed"})
 _RECHECK_SECONDS: Final = 5.0
+_STARTUP_GRACE_NS: Final = 60 * 10**9
 
 _lock = threading.Lock()
 _verified: dict[tuple[int, str | None, str], float] = {}
@@ -41,10 +42,17 @@ class MasterEntry:
     message_id: int
 
 
-def is_live(tid: str) -> bool:
-    """Whether Weft reports the task `tid` as not yet ended."""
+def is_live(tid: str, *, registered_at: int | None = None) -> bool:
+    """Whether Weft reports the task `tid` as not yet ended.
+
+    Weft may not know a task for a moment after its submission; a master registered
+    (`registered_at`, a broker message id: nanoseconds since the epoch) less than
+    `_STARTUP_GRACE_NS` ago counts as live until Weft reports on it.
+    """
     snapshot = get_client().task(tid).snapshot()
-    return snapshot is not None and snapshot.status in LIVE_STATUSES
+    if snapshot is None or snapshot.status == "unknown":
+        return registered_at is not None and time.time_ns() - registered_at < _STARTUP_GRACE_NS
+    return snapshot.status not in ENDED_STATUSES
 
 
 def registered(queue: str) -> list[MasterEntry]:
@@ -73,7 +81,7 @@ def live_masters(queue: str) -> list[MasterEntry]:
     """The masters of `queue` Weft reports live; dead entries are dropped on the way."""
     live = []
     for entry in registered(queue):
-        if is_live(entry.tid):
+        if is_live(entry.tid, registered_at=entry.message_id):
             live.append(entry)
         else:
             unregister(queue, entry)

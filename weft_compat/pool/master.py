@@ -47,6 +47,7 @@ class Master:
         self.table = SlotTable(slot_file(tid), concurrency, create=True)
         self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
         self.last_orphan_scan = 0.0
+        self.terminated = False
         # The pool processes import what this process can (the task modules' roots).
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
@@ -71,7 +72,11 @@ class Master:
             self.spawn(slot)
         while not self.table.stopping:
             self.tick()
-        self.drain()
+        if self.terminated:
+            self.release_held(count_delivery=False)
+            self.table.remove()
+        else:
+            self.drain()
 
     def tick(self) -> None:
         """Replace lost processes, enforce limits, read control, and wait a little."""
@@ -169,17 +174,11 @@ class Master:
             for body, held in broker.peek_many(running, 100, with_timestamps=True):
                 release(running, held, body, count_delivery=count_delivery)
 
-    def terminate(self) -> None:
-        """Weft is stopping this task now: kill the pool and put its calls back."""
-        self.table.request_stop()
+    def kill_children(self) -> None:
+        """Kill every pool process at once (the master is being stopped by Weft)."""
         for child in self.children:
             if child is not None and child.poll() is None:
                 child.kill()
-        for child in self.children:
-            if child is not None:
-                child.wait()
-        self.release_held(count_delivery=False)
-        self.table.remove()
 
 
 def _time_limit_outcome(call_id: int, task: str | None) -> Outcome:
@@ -208,9 +207,11 @@ def serve(payload: Any = None) -> dict[str, Any]:
     master = Master(queue, int(payload["concurrency"]), tid, context)
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
-        master.terminate()
-        _unregister_self(queue, tid)
-        raise SystemExit(0)
+        # Weft kills the task moments after this signal: end the pool processes now and
+        # leave the broker work to the loop (a handler must not re-enter the broker).
+        master.terminated = True
+        master.table.request_stop()
+        master.kill_children()
 
     signal.signal(signal.SIGTERM, _terminate)
     signal.signal(signal.SIGINT, _terminate)
@@ -224,7 +225,9 @@ def serve(payload: Any = None) -> dict[str, Any]:
 def _older_autostarted_master(queue: str, tid: str) -> bool:
     # Two processes may autostart a pool at once; the older master keeps the queue.
     return any(
-        entry.autostarted and int(entry.tid) < int(tid) and is_live(entry.tid)
+        entry.autostarted
+        and int(entry.tid) < int(tid)
+        and is_live(entry.tid, registered_at=entry.message_id)
         for entry in registered(queue)
     )
 
