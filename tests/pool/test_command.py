@@ -1,0 +1,82 @@
+"""`weft-compat worker` and `manage.py weft_worker` on a real Weft context."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from tests import broker_tasks
+from weft_compat.pool import pools, stop_pool
+
+pytestmark = pytest.mark.broker
+
+
+def worker(*args: str, context: Path) -> subprocess.Popen[str]:
+    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "weft_compat", "worker", *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_detach_starts_a_pool_that_serves_and_stop_ends_it(weft_context: Path) -> None:
+    started = worker("--detach", "--queue", "cli-detached", "-c", "1", context=weft_context)
+    out, err = started.communicate(timeout=60)
+    assert started.returncode == 0, err
+    [entry] = pools("cli-detached")
+    assert entry.tid == out.strip()
+    assert entry.concurrency == 1 and not entry.autostarted
+    handle = broker_tasks.add.using(queue="cli-detached").enqueue(20, 22)
+    assert handle.result(timeout=60).value == 42
+    stopped = worker("--stop", "--queue", "cli-detached", context=weft_context)
+    assert stopped.wait(timeout=60) == 0
+    assert not pools("cli-detached")
+
+
+def test_the_foreground_worker_stops_cleanly_on_sigterm(weft_context: Path) -> None:
+    process = worker("--queue", "cli-foreground", "--concurrency", "1", context=weft_context)
+    try:
+        deadline = time.monotonic() + 60
+        while not pools("cli-foreground"):
+            assert time.monotonic() < deadline, "the worker did not start a pool"
+            time.sleep(0.1)
+        handle = broker_tasks.add.using(queue="cli-foreground").enqueue(1, 2)
+        assert handle.result(timeout=60).value == 3
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=60) == 0
+        assert not pools("cli-foreground")
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
+def test_a_bad_concurrency_is_refused_with_the_value(weft_context: Path) -> None:
+    process = worker("--concurrency", "0", context=weft_context)
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "--concurrency 0 must be 1 or more" in err
+
+
+def test_the_management_command_starts_and_stops_a_pool(weft_context: Path) -> None:
+    call_command("weft_worker", detach=True, queue="django-command", concurrency=1)
+    try:
+        [entry] = pools("django-command")
+        assert entry.concurrency == 1
+        handle = broker_tasks.add.using(queue="django-command").enqueue(2, 2)
+        assert handle.result(timeout=60).value == 4
+    finally:
+        call_command("weft_worker", stop=True, queue="django-command")
+    assert not pools("django-command")
+    stop_pool("django-command")

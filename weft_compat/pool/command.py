@@ -1,0 +1,111 @@
+"""`weft-compat worker`: run a queue's pool explicitly, the way `celery worker` is run.
+
+By default it stays in the foreground (for systemd, Docker or a process manager): it
+starts a pool master in Weft, replaces it if it ever ends, and on SIGTERM or Ctrl-C
+shuts the pool down cleanly (running calls finish, waiting calls stay queued).
+`--detach` starts the pool and returns; `--stop` shuts a queue's pools down;
+`--status` lists them. The Django management command `weft_worker` runs the same code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+from typing import Final
+
+from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat.pool import pools, start_pool, stop_all_pools, stop_pool
+from weft_compat.pool._control import request_shutdown
+from weft_compat.pool._registry import is_live
+
+__all__ = ["add_arguments", "run_worker"]
+
+_WATCH_SECONDS: Final = 1.0
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The worker options, shared by the console script and the management command."""
+    parser.add_argument("--queue", "-Q", help="the queue to serve (default: DEFAULT_QUEUE)")
+    parser.add_argument(
+        "--concurrency", "-c", type=int, help="pool processes (default: the QUEUES setting)"
+    )
+    parser.add_argument("--context", help="the Weft context directory (default: settings)")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--detach", action="store_true", help="start the pool and return")
+    mode.add_argument("--stop", action="store_true", help="shut the queue's pools down")
+    mode.add_argument("--status", action="store_true", help="list the queue's live pools")
+    parser.add_argument(
+        "--all", action="store_true", help="with --stop: every queue's pools, not one queue's"
+    )
+    parser.add_argument(
+        "--grace",
+        type=float,
+        default=60.0,
+        help="seconds to wait for running calls when stopping (default: 60)",
+    )
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Carry out a parsed `worker` command; returns the exit code."""
+    if args.concurrency is not None and args.concurrency < 1:
+        print(f"--concurrency {args.concurrency!r} must be 1 or more", file=sys.stderr)
+        return 2
+    if args.context:
+        os.environ[CONTEXT_ENV_VAR] = args.context
+    if args.status:
+        for entry in pools(args.queue):
+            print(f"{entry.tid} concurrency={entry.concurrency} autostarted={entry.autostarted}")
+        return 0
+    if args.stop:
+        stopped = (
+            stop_all_pools(timeout=args.grace)
+            if args.all
+            else stop_pool(args.queue, timeout=args.grace)
+        )
+        print(f"stopped {len(stopped)} pool(s)", file=sys.stderr)
+        return 0
+    tid = start_pool(args.queue, args.concurrency)
+    print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)
+    if args.detach:
+        print(tid)
+        return 0
+    return _supervise(args, tid)
+
+
+def _supervise(args: argparse.Namespace, tid: str) -> int:
+    stopping = False
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    while not stopping:
+        time.sleep(_WATCH_SECONDS)
+        if not stopping and not is_live(tid):
+            print(f"pool {tid} ended; starting a replacement", file=sys.stderr)
+            tid = start_pool(args.queue, args.concurrency)
+    request_shutdown(tid)
+    deadline = time.monotonic() + args.grace
+    while is_live(tid):
+        if time.monotonic() > deadline:
+            print(f"pool {tid} still running after {args.grace:g}s", file=sys.stderr)
+            return 1
+        time.sleep(0.1)
+    print(f"pool {tid} stopped", file=sys.stderr)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`weft-compat worker ...`."""
+    parser = argparse.ArgumentParser(
+        prog="weft-compat worker", description="Run the pooled lane's workers for a queue."
+    )
+    add_arguments(parser)
+    return run_worker(parser.parse_args(argv))
