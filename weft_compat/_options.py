@@ -49,8 +49,8 @@ CALL_OPTIONS: Final = frozenset(
     }
 )
 
-# Options `@weft_task(...)` accepts. `acks_late`, `track_started` and
-# `reject_on_worker_lost` are accepted and recorded: Weft's durability makes them moot.
+# Options `@weft_task(...)` accepts. `acks_late=False` and `reject_on_worker_lost=False` opt a
+# task out of redelivery in the pooled lane; `track_started` is accepted with no effect.
 DECORATOR_OPTIONS: Final = frozenset(
     {
         "name",

@@ -192,10 +192,11 @@ def weft_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """Register a function as a Weft task; accepts `@shared_task`'s option names.
 
     Honoured: `name`, `bind`, `time_limit`, `soft_time_limit`, `ignore_result`,
-    `typing`, `serializer="json"`, `queue`, `priority`, and Weft's `timeout`,
-    `memory_mb`, `cpu_percent`, `metadata`. Accepted with no effect on Weft:
-    `acks_late`, `track_started`, `reject_on_worker_lost`. Anything else raises
-    `UnsupportedOption` naming the guide section (migration_guide/decorator.md).
+    `typing`, `serializer="json"`, `queue`, `priority`, `lane`, `acks_late` and
+    `reject_on_worker_lost` (False: no redelivery of a lost call), and Weft's `timeout`,
+    `memory_mb`, `cpu_percent`, `metadata`. Accepted with no effect: `track_started`.
+    Anything else raises `UnsupportedOption` naming the guide section
+    (migration_guide/decorator.md).
     """
     if func is not None:
         if not callable(func):
