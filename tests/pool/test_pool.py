@@ -16,6 +16,7 @@ import pytest
 
 from tests import broker_tasks
 from weft_compat import WeftSubmission
+from weft_compat._broker import get_broker, pending_queue
 from weft_compat._client import get_client
 from weft_compat._outcome import REDELIVERED, read_events
 from weft_compat.pool import pools, start_pool, stop_pool
@@ -136,3 +137,13 @@ def test_a_pooled_call_is_pending_until_a_pool_takes_it(queue: str) -> None:
     assert fresh.name == "tests.broker_tasks.add"
     assert busy.result(timeout=60).value == "woke up"
     assert fresh.result(timeout=60).value == 4
+
+
+def test_a_message_that_is_not_a_call_fails_and_the_pool_keeps_serving(queue: str) -> None:
+    start_pool(queue, concurrency=1)
+    stray = get_broker().write(pending_queue(queue), '{"not": "a call"}')
+    handle = WeftSubmission.from_tid(str(stray))
+    handle.result(timeout=60)
+    assert handle.state == "FAILURE"
+    assert "not a weft_compat call envelope" in handle.errors[0].message
+    assert broker_tasks.add.using(queue=queue).enqueue(3, 4).result(timeout=60).value == 7

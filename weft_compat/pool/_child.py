@@ -24,8 +24,10 @@ from typing import Final
 from weft_compat._broker import get_broker, pending_queue, running_queue, wait_for_change
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
-from weft_compat._execute import run_call
-from weft_compat._outcome import Outcome, read_outcome, write_outcome
+from weft_compat._execute import exception_path, run_call
+from weft_compat._outcome import Outcome, TaskError, read_outcome, write_outcome
+from weft_compat._states import FAILURE
+from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._slots import SlotTable, slot_file
 
 __all__ = ["ChildSpec", "child_main"]
@@ -77,7 +79,12 @@ def child_main(spec: ChildSpec) -> None:
                 break
             continue
         body, call_id = claimed
-        envelope = Envelope.from_json(body)
+        try:
+            envelope = Envelope.from_json(body)
+        except (WeftCompatError, ValueError, TypeError) as exc:
+            _refuse(str(call_id), exc)
+            broker.delete_message_ids(running, [call_id])
+            continue
         limit = envelope.time_limit
         table.publish(spec.slot, call_id, time.monotonic() + limit if limit else 0.0)
         try:
@@ -85,6 +92,12 @@ def child_main(spec: ChildSpec) -> None:
         finally:
             table.clear(spec.slot)
         broker.delete_message_ids(running, [call_id])
+
+
+def _refuse(call_id: str, exc: Exception) -> None:
+    # Something other than `enqueue` wrote to the queue: end that message, keep serving.
+    error = TaskError(exception_path(exc), str(exc), traceback="")
+    write_outcome(call_id, Outcome(FAILURE, error=error))
 
 
 def _run_one(envelope: Envelope, call_id: int) -> None:

@@ -16,6 +16,7 @@ from weft_compat._broker import get_broker, pending_queue
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import REDELIVERED, Outcome, TaskError, note, read_events, write_outcome
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
+from weft_compat.exceptions import WeftCompatError
 
 __all__ = ["MAX_DELIVERIES", "end_call", "release"]
 
@@ -38,7 +39,11 @@ def end_call(
 def release(running: str, call_id: int, body: str, *, count_delivery: bool = True) -> str:
     """Redeliver or fail a call left in `running`; returns what was done."""
     broker = get_broker()
-    envelope = Envelope.from_json(body)
+    try:
+        envelope = Envelope.from_json(body)
+    except (WeftCompatError, ValueError, TypeError):
+        broker.delete_message_ids(running, [call_id])
+        return "dropped"
     events = read_events(str(call_id))
     if any(event.get("state") in READY_STATES for event in events):
         broker.delete_message_ids(running, [call_id])

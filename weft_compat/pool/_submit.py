@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from weft_compat._broker import get_broker, pending_queue
+from weft_compat._config import current_settings
 from weft_compat._submission import WeftSubmission
 from weft_compat.pool._registry import ensure_pool
 
@@ -20,8 +21,7 @@ __all__ = ["submit_pooled"]
 
 def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
     """Queue a prepared call for its queue's pool, starting the pool if none is live."""
-    queue = prepared.envelope.queue
-    assert queue is not None, "prepare_call always names the queue"
+    queue = prepared.envelope.queue or current_settings().DEFAULT_QUEUE
     ensure_pool(queue, prepared.queue.concurrency)
     call_id = get_broker().write(pending_queue(queue), prepared.envelope.to_json())
     return WeftSubmission(str(call_id), prepared.task.name)
