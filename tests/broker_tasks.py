@@ -113,3 +113,25 @@ def lost_for_good(marker: str) -> str:
     if _first_delivery(marker):
         time.sleep(60)
     return "redelivered"
+
+
+@weft_task(bind=True)
+def reports_progress(self: Any, marker: str) -> str:
+    """Reports PROGRESS, then waits until the test has read it (the marker file exists)."""
+    self.update_state(state="PROGRESS", meta={"done": 1, "total": 2})
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "finished"
+
+
+@weft_task
+def reports_progress_unbound(marker: str) -> str:
+    """The same, through the module-level helper (Celery's `current_task.update_state`)."""
+    from weft_compat import update_state
+
+    update_state(state="RESIZING", meta={"step": "thumbnails"})
+    deadline = time.monotonic() + 60
+    while not os.path.exists(marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return "finished"

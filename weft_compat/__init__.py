@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from weft_compat._config import configure
 from weft_compat._deferred import WeftDeferredSubmission
 from weft_compat._outcome import TaskError
+from weft_compat._progress import update_state
 from weft_compat._registry import get_task
 from weft_compat._submission import WeftSubmission
 from weft_compat._task import WeftTask, weft_task
@@ -32,9 +34,11 @@ __all__ = [
     "WeftDeferredSubmission",
     "WeftSubmission",
     "WeftTask",
+    "configure",
     "enqueue",
     "enqueue_on_commit",
     "get_task",
+    "update_state",
     "weft_task",
 ]
 

@@ -1,8 +1,9 @@
 """What a bound task (`bind=True`) receives as `self`.
 
 Celery passes the task object and keeps per-call data on `self.request`; code reads
-`self.request.id`, `self.request.retries`, `self.name`. Those names keep Celery's
-spelling and meaning here. Anything else on `self` is looked up on the task itself.
+`self.request.id`, `self.request.retries`, `self.name`, `self.update_state(...)`.
+Those names keep Celery's spelling and meaning here. Anything else on `self` is looked
+up on the task itself.
 """
 
 from __future__ import annotations
@@ -65,6 +66,19 @@ class BoundTask:
     def name(self) -> str:
         """The registered task name."""
         return self._task.name
+
+    def update_state(
+        self, task_id: str | None = None, state: str = "PROGRESS", meta: Any = None
+    ) -> None:
+        """Report a custom state (Celery's `self.update_state(state=..., meta=...)`).
+
+        Handles in any process read it as `state` and `info` until the call ends.
+        """
+        from weft_compat._progress import store_state
+
+        call_id = task_id or self.request.id
+        if call_id is not None:
+            store_state(call_id, state, meta)
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._task, attribute)

@@ -19,6 +19,7 @@ from weft_compat import _serialization
 from weft_compat._context import TaskRequest
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome, TaskError
+from weft_compat._progress import running
 from weft_compat._registry import get_task
 from weft_compat._states import FAILURE, SUCCESS
 from weft_compat.exceptions import ResultNotSerializable, SoftTimeLimitExceeded
@@ -63,7 +64,7 @@ def run_call(
             is_eager=eager,
             headers=envelope.headers,
         )
-        with soft_time_limit(None if eager else envelope.soft_time_limit):
+        with running(request), soft_time_limit(None if eager else envelope.soft_time_limit):
             value = task.run(request, args, kwargs)
         if envelope.ignore_result:
             return CallResult(Outcome(SUCCESS, value=None))

@@ -8,10 +8,11 @@ and the record once more, since a call can end between the first look and the la
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from weft_compat._client import get_client
-from weft_compat._outcome import Outcome, read_outcome
+from weft_compat._outcome import Outcome, outcome_in, read_events, read_outcome
+from weft_compat._progress import latest_state
 
 __all__ = ["Location", "locate"]
 
@@ -24,21 +25,25 @@ class Location:
     name: str | None = None
     outcome: Outcome | None = None
     lane: Literal["pooled", "isolated"] | None = None
+    # The latest custom state (`update_state`) and its meta, while the call runs.
+    progress: tuple[str, Any] | None = None
 
 
 def locate(call_id: str) -> Location:
     """Find the call `call_id`."""
-    outcome = read_outcome(call_id)
+    events = read_events(call_id)
+    outcome = outcome_in(events)
     if outcome is not None:
         return Location(outcome.raw_status, outcome.task, outcome)
+    progress = latest_state(events)
     from weft_compat.pool._control import locate_pooled
 
     pooled = locate_pooled(int(call_id))
     if pooled is not None:
-        return Location(pooled[0], pooled[1], lane="pooled")
+        return Location(pooled[0], pooled[1], lane="pooled", progress=progress)
     snapshot = get_client().task(call_id).snapshot()
     if snapshot is not None and snapshot.status != "unknown":
-        return Location(snapshot.status, snapshot.name, lane="isolated")
+        return Location(snapshot.status, snapshot.name, lane="isolated", progress=progress)
     outcome = read_outcome(call_id)
     if outcome is not None:
         return Location(outcome.raw_status, outcome.task, outcome)

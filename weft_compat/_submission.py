@@ -21,7 +21,17 @@ from weft_compat._broker import get_broker, wait_for_change
 from weft_compat._client import get_client
 from weft_compat._locate import locate
 from weft_compat._outcome import Outcome, TaskError, forget_record, read_outcome
-from weft_compat._states import FAILURE, READY_STATES, SUCCESS, state_from_weft
+from weft_compat._states import (
+    FAILURE,
+    PENDING,
+    READY_STATES,
+    RECEIVED,
+    REVOKED,
+    STARTED,
+    SUCCESS,
+    UNKNOWN,
+    state_from_weft,
+)
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady
 
 __all__ = ["WeftSubmission", "local_outcomes"]
@@ -82,8 +92,25 @@ class WeftSubmission:
 
     @property
     def state(self) -> str:
-        """Celery-style state: PENDING, STARTED, SUCCESS, FAILURE, REVOKED, ... or UNKNOWN."""
-        return state_from_weft(self.status())
+        """Celery-style state: PENDING, STARTED, SUCCESS, FAILURE, REVOKED, ... or UNKNOWN.
+
+        While the call runs, a custom state it reported (`update_state`) wins over STARTED.
+        """
+        if self._tid in local_outcomes:
+            return state_from_weft(self.status())
+        location = locate(self._tid)
+        if location.progress is not None and location.status in {"running", "spawning"}:
+            return location.progress[0]
+        return state_from_weft(location.status)
+
+    def progress(self) -> Any:
+        """The `meta` of the latest custom state while the call runs, else None."""
+        if self._tid in local_outcomes:
+            return None
+        location = locate(self._tid)
+        if location.progress is None or location.outcome is not None:
+            return None
+        return location.progress[1]
 
     def exists(self) -> bool:
         """Whether Weft, a pool or an active test mode knows this id."""
@@ -219,14 +246,17 @@ class WeftSubmission:
 
     @property
     def info(self) -> Any:
-        """Celery's `info`: the return value after SUCCESS, the error after FAILURE, else None."""
+        """Celery's `info`: the return value after SUCCESS, the error after FAILURE,
+        and while running the `meta` of the latest custom state (`update_state`)."""
         state = self.state
         if state == SUCCESS:
             return self.return_value
         if state == FAILURE:
             errors = self.errors
             return errors[-1] if errors else None
-        return None
+        if state in {PENDING, RECEIVED, STARTED, REVOKED, UNKNOWN}:
+            return None
+        return self.progress()
 
     def stop(self) -> None:
         """Cancel the call if queued, or stop it if running (Celery's `revoke`)."""
@@ -257,10 +287,11 @@ class WeftSubmission:
         """A JSON-ready summary for views: tid, name, state, status, and result or errors."""
         status = self.status()
         state = state_from_weft(status)
+        shown = self.state if state == STARTED else state
         body: dict[str, Any] = {
             "tid": self._tid,
             "name": self.name,
-            "state": state,
+            "state": shown,
             "status": status,
             "exists": status is not None,
             "ready": state in READY_STATES,
@@ -272,6 +303,8 @@ class WeftSubmission:
             body["result"] = _serialization.json_ready(value)
         if state == FAILURE:
             body["errors"] = [error.as_dict() for error in self.errors]
+        if shown != state:
+            body["info"] = _serialization.json_ready(self.progress())
         return body
 
     def __eq__(self, other: object) -> bool:
