@@ -25,12 +25,24 @@ __all__ = [
     "control_queue",
     "get_broker",
     "pending_queue",
+    "pool_key",
     "registry_queue",
     "running_queue",
     "wait_for_change",
 ]
 
 PREFIX: Final = "weft_compat"
+# Broker queue names allow letters, digits, `.`, `_` and `-` only.
+POOL_KEY_SEPARATOR: Final = "__settings__"
+
+
+def pool_key(queue: str, settings_module: str | None) -> str:
+    """The name a pool goes by: its queue, and the Django settings its processes load.
+
+    Two Django projects sharing one Weft context get separate pools for a queue name,
+    since a process can set up only one of them.
+    """
+    return f"{queue}{POOL_KEY_SEPARATOR}{settings_module}" if settings_module else queue
 
 
 def call_record(call_id: str | int) -> str:

@@ -32,7 +32,9 @@ CONTEXT_ENV_VAR = "WEFT_COMPAT_CONTEXT"
 QUEUES_ENV_VAR = "WEFT_COMPAT_QUEUES"
 
 Lane = Literal["pooled", "isolated"]
-QueueName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+QueueName = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+]
 
 
 def _default_concurrency() -> int:

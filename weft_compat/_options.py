@@ -160,7 +160,9 @@ def check_call_option_names(options: Mapping[str, Any]) -> None:
 
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
-QueueName = Annotated[str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_.:\-]+$")]
+QueueName = Annotated[
+    str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
+]
 
 
 class CallOptions(BaseModel):

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.broker
 
 
 def worker(*args: str, context: Path) -> subprocess.Popen[str]:
+    # The test process's Django settings travel with its calls, so the worker names
+    # the same settings: a pool serves one settings module.
     environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context)}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
     return subprocess.Popen(
         [sys.executable, "-m", "weft_compat", "worker", *args],
         env=environment,

@@ -16,7 +16,7 @@ import pytest
 
 from tests import broker_tasks
 from weft_compat import WeftSubmission
-from weft_compat._broker import get_broker, pending_queue
+from weft_compat._broker import get_broker, pending_queue, pool_key
 from weft_compat._client import get_client
 from weft_compat._outcome import REDELIVERED, read_events
 from weft_compat.pool import pools, start_pool, stop_pool
@@ -141,7 +141,8 @@ def test_a_pooled_call_is_pending_until_a_pool_takes_it(queue: str) -> None:
 
 def test_a_message_that_is_not_a_call_fails_and_the_pool_keeps_serving(queue: str) -> None:
     start_pool(queue, concurrency=1)
-    stray = get_broker().write(pending_queue(queue), '{"not": "a call"}')
+    key = pool_key(queue, os.environ.get("DJANGO_SETTINGS_MODULE"))
+    stray = get_broker().write(pending_queue(key), '{"not": "a call"}')
     handle = WeftSubmission.from_tid(str(stray))
     handle.result(timeout=60)
     assert handle.state == "FAILURE"

@@ -9,15 +9,17 @@ down cleanly: running calls finish, waiting calls stay queued for the next pool.
 
 from __future__ import annotations
 
+import os
 import time
 
-from weft_compat._broker import get_broker, registry_queue
+from weft_compat._broker import get_broker, pool_key, registry_queue
 from weft_compat._config import current_settings
 from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import (
     MasterEntry,
     forget_verified,
     is_live,
+    keys_of,
     live_masters,
     registered,
     start_master,
@@ -34,13 +36,14 @@ def start_pool(queue: str | None = None, concurrency: int | None = None) -> str:
     name, config = current_settings().queue_config(queue)
     if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
         raise ValueError(f"concurrency={concurrency!r} must be a positive integer such as 2")
-    return start_master(name, concurrency or config.concurrency, autostarted=False)
+    key = pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE"))
+    return start_master(key, concurrency or config.concurrency, autostarted=False)
 
 
 def pools(queue: str | None = None) -> list[MasterEntry]:
     """The live pool masters of `queue` (default: `DEFAULT_QUEUE`)."""
     name, _ = current_settings().queue_config(queue)
-    return live_masters(name)
+    return [entry for key in keys_of(name) for entry in live_masters(key)]
 
 
 def stop_pool(queue: str | None = None, *, timeout: float | None = 30.0) -> list[str]:
@@ -50,11 +53,11 @@ def stop_pool(queue: str | None = None, *, timeout: float | None = 30.0) -> list
     their tids; raises `TimeoutError` naming those still running.
     """
     name, _ = current_settings().queue_config(queue)
-    return _stop(name, registered(name), timeout)
+    return _stop(name, [entry for key in keys_of(name) for entry in registered(key)], timeout)
 
 
 def pool_queues() -> list[str]:
-    """Every queue with a registered pool master (live or not yet cleaned up)."""
+    """Every pool key with a registered master (live or not yet cleaned up)."""
     prefix = registry_queue("")
     return [name.removeprefix(prefix) for name in get_broker().list_queues(prefix=prefix)]
 

@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Final
 
-from weft_compat._broker import get_broker, registry_queue
+from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR, context_path
 
@@ -88,14 +88,24 @@ def live_masters(queue: str) -> list[MasterEntry]:
     return live
 
 
+def keys_of(queue: str) -> list[str]:
+    """The pool keys registered for `queue`, whatever Django settings they load."""
+    prefix = registry_queue(queue)
+    return [
+        name.removeprefix(registry_queue(""))
+        for name in get_broker().list_queues(prefix=prefix)
+        if name == prefix or name.startswith(f"{prefix}{POOL_KEY_SEPARATOR}")
+    ]
+
+
 def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
-    """Submit a pool master for `queue` to Weft, register it, and return its tid."""
+    """Submit a pool master for the pool key `queue`, register it, and return its tid."""
     payload: dict[str, Any] = {
         "queue": queue,
         "concurrency": concurrency,
         "autostarted": autostarted,
         "context": context_path(),
-        "settings_module": os.environ.get("DJANGO_SETTINGS_MODULE"),
+        "settings_module": queue.partition(POOL_KEY_SEPARATOR)[2] or None,
     }
     template = {
         "name": f"weft_compat.pool:{queue}",

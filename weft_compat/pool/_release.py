@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from weft_compat._broker import get_broker, pending_queue
+from weft_compat._broker import get_broker, pending_queue, pool_key
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import REDELIVERED, Outcome, TaskError, note, read_events, write_outcome
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
@@ -55,7 +55,8 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
         if count_delivery:
             note(str(call_id), REDELIVERED, delivery=deliveries)
         # The call keeps its id, and so its place at the front of the queue.
-        broker.move_one(running, pending_queue(envelope.queue or ""), exact_timestamp=call_id)
+        key = pool_key(envelope.queue or "", envelope.settings_module)
+        broker.move_one(running, pending_queue(key), exact_timestamp=call_id)
         return "redelivered"
     reason = (
         "the task opted out of redelivery (acks_late=False or reject_on_worker_lost=False)"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from weft_compat._broker import get_broker, pending_queue
+from weft_compat._broker import get_broker, pending_queue, pool_key
 from weft_compat._config import current_settings
 from weft_compat._submission import WeftSubmission
 from weft_compat.pool._registry import ensure_pool
@@ -21,7 +21,8 @@ __all__ = ["submit_pooled"]
 
 def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
     """Queue a prepared call for its queue's pool, starting the pool if none is live."""
-    queue = prepared.envelope.queue or current_settings().DEFAULT_QUEUE
-    ensure_pool(queue, prepared.queue.concurrency)
-    call_id = get_broker().write(pending_queue(queue), prepared.envelope.to_json())
+    envelope = prepared.envelope
+    key = pool_key(envelope.queue or current_settings().DEFAULT_QUEUE, envelope.settings_module)
+    ensure_pool(key, prepared.queue.concurrency)
+    call_id = get_broker().write(pending_queue(key), envelope.to_json())
     return WeftSubmission(str(call_id), prepared.task.name)
