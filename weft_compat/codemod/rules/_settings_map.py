@@ -8,7 +8,7 @@ _EAGER = (
 )
 _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks its directory)"
 _JSON = "delete it: weft_compat always serialises with JSON"
-_WORKER = "delete it: workers are Weft processes started by `weft manager serve`"
+_WORKER = "delete it: pools run as Weft tasks (`weft-compat worker`, migration_guide/workers.md)"
 _ROUTING = "delete it and set queue= on the tasks that need one"
 _NO_SCHEDULING = "delete it: weft_compat does not schedule work"
 
@@ -32,13 +32,13 @@ MAPPING = {
     "ACCEPT_CONTENT": _JSON,
     "TIMEZONE": _NO_SCHEDULING,
     "ENABLE_UTC": _NO_SCHEDULING,
-    "TASK_DEFAULT_QUEUE": _ROUTING,
+    "TASK_DEFAULT_QUEUE": "becomes WEFT_COMPAT['DEFAULT_QUEUE']",
     "TASK_ROUTES": _ROUTING,
     "TASK_QUEUES": _ROUTING,
     "TASK_IGNORE_RESULT": "delete it and set ignore_result=True on the tasks that need it",
     "TASK_TRACK_STARTED": "delete it: Weft reports running tasks as STARTED",
-    "TASK_ACKS_LATE": "delete it: Weft's queue is durable",
-    "WORKER_CONCURRENCY": _WORKER,
+    "TASK_ACKS_LATE": "delete it: the pooled lane redelivers lost calls by default",
+    "WORKER_CONCURRENCY": "becomes WEFT_COMPAT['QUEUES'][queue]['concurrency']",
     "WORKER_PREFETCH_MULTIPLIER": _WORKER,
     "WORKER_MAX_TASKS_PER_CHILD": _WORKER,
     "WORKER_HIJACK_ROOT_LOGGER": _WORKER,
