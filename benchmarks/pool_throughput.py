@@ -368,6 +368,7 @@ def print_header(plan: Plan, concurrency: int, celery_version: str) -> None:
     load = os.getloadavg()[0]
     print("pool throughput: the trivial call `return value`, end to end")
     print(f"  fresh temporary Weft context; {os.cpu_count()} CPUs; 1-min load {load:.2f} at start")
+    print("  all ways set up first, then interleaved: latency call by call, batches size by size")
     print(
         f"  {POOLED}: default queue, {concurrency} pool processes; pool started with "
         f"start_pool() and warmed up with {plan.warmup} calls before timing (start-up excluded)"
@@ -475,7 +476,8 @@ def run(plan: Plan, workdir: Path, redis_url: str, cleanup: ExitStack) -> None:
     print_table(figures, plan)
     print_ratios(results[POOLED], results[ISOLATED], celery_figures, plan)
     print_targets(results[POOLED], celery_figures, plan)
-    print(f"\n1-min load at the end: {os.getloadavg()[0]:.2f} (other processes share the CPUs)")
+    load = os.getloadavg()[0]
+    print(f"\n1-min load at the end: {load:.2f} (this run's processes included; noisy if high)")
 
 
 def main() -> int:
