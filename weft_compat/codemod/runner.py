@@ -19,6 +19,7 @@ from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
 from weft_compat.codemod.rules import rule_classes
 from weft_compat.codemod.sources import iter_python_files, might_use_celery, module_name
+from weft_compat.codemod.statements import Row, statement_rows
 from weft_compat.codemod.transform import failure, migrate_source
 
 Progress = Callable[[str], None]
@@ -31,10 +32,12 @@ _PARALLEL_THRESHOLD = 16
 
 @dataclass(frozen=True)
 class Pending:
-    """A file that passed pass one: its facts, and its source when it came from stdin."""
+    """A file that passed pass one: its facts and statement rows, and its source when it
+    came from stdin."""
 
     path: str
     facts: ModuleFacts
+    rows: tuple[Row, ...] | None = None
     source: bytes | None = None
 
 
@@ -49,7 +52,7 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         message = getattr(exc, "msg", None) or str(exc)
         return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
     module, package = module_name(path) if path != STDIN else ("", "")
-    return Pending(path, collect_facts(tree, module, package))
+    return Pending(path, collect_facts(tree, module, package), statement_rows(tree, source))
 
 
 def _index_file(path: str) -> Pending | FileOutcome:
@@ -69,7 +72,9 @@ def _migrate(pending: Pending, index: ProjectIndex, rules: tuple[str, ...]) -> F
                 source = file.read()
         except OSError as exc:
             return failure(pending.path, PARSE_ERROR, f"file cannot be read: {exc.strerror}")
-    return migrate_source(source, pending.path, pending.facts, index, rule_classes(rules))
+    return migrate_source(
+        source, pending.path, pending.facts, index, rule_classes(rules), pending.rows
+    )
 
 
 class _Pool:
@@ -119,7 +124,7 @@ def run(
         if stdin is not None:
             first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
             if isinstance(first[0], Pending):
-                first = [Pending(STDIN, first[0].facts, stdin)]
+                first = [Pending(STDIN, first[0].facts, first[0].rows, stdin)]
         else:
             files = list(dict.fromkeys(iter_python_files(paths)))
             first = _tick(pool.map(_index_file, files), len(files), "indexed", progress)
