@@ -21,7 +21,8 @@ import io
 import re
 import tokenize
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 import libcst as cst
@@ -172,43 +173,52 @@ def statement_rows(tree: ast.Module, source: bytes) -> tuple[Row, ...] | None:
 
 @dataclass(frozen=True)
 class Place:
-    """Where a statement starts: its first token's line and column, and its indentation."""
+    """Where a statement is: its first token's line and column, its indentation, and
+    the line it ends on."""
 
     line: int
     column: int
     indent: str
+    end_line: int
 
 
 @dataclass
 class StatementMap:
-    """Each LibCST statement's place, and the source text of statement lines."""
+    """Each LibCST statement's place in ``text``, the source the module was parsed from."""
 
-    places: dict[int, Place]
-    elifs: set[int]
-    # id of a SimpleStatementLine → its text from its first token through its line break.
-    lines: dict[int, str]
+    text: str
+    places: dict[int, Place] = field(default_factory=dict)
+    elifs: set[int] = field(default_factory=set)
+
+    @cached_property
+    def line_starts(self) -> list[int]:
+        """The character offset of each line's start (and of the text's end)."""
+        starts = [0]
+        find = self.text.find
+        position = find("\n")
+        while position >= 0:
+            starts.append(position + 1)
+            position = find("\n", position + 1)
+        if starts[-1] != len(self.text):
+            starts.append(len(self.text))
+        return starts
 
 
-_Pair = tuple[cst.CSTNode, cst.SimpleStatementLine | None]
-
-
-def _cst_block(block: cst.BaseSuite) -> Iterator[_Pair]:
+def _cst_block(block: cst.BaseSuite) -> Iterator[cst.CSTNode]:
     if isinstance(block, cst.SimpleStatementSuite):
-        for small in block.body:
-            yield small, None
+        yield from block.body
         return
     assert isinstance(block, cst.IndentedBlock)
     for statement in block.body:
         yield from _cst_statement(statement)
 
 
-def _cst_statement(statement: cst.BaseStatement) -> Iterator[_Pair]:
-    """Each statement in ``statement`` in source order, with the line holding it (if any)."""
+def _cst_statement(statement: cst.BaseStatement) -> Iterator[cst.CSTNode]:
+    """``statement`` and every statement in it, in source order; a line's small ones."""
     if isinstance(statement, cst.SimpleStatementLine):
-        for small in statement.body:
-            yield small, statement
+        yield from statement.body
         return
-    yield statement, None
+    yield statement
     if isinstance(statement, cst.Match):
         for case in statement.cases:
             yield from _cst_block(case.body)
@@ -230,33 +240,21 @@ def _cst_statement(statement: cst.BaseStatement) -> Iterator[_Pair]:
 def map_statements(module: cst.Module, rows: Sequence[Row], source: bytes) -> StatementMap | None:
     """Pair ``module``'s statements with ``rows`` (both from ``source``)."""
     lines = Lines(source)
-    result = StatementMap({}, set(), {})
-    # Statement line → (offset of its first token, offset past its line break or -1).
-    spans: dict[int, tuple[int, int]] = {}
-    pairs = (pair for statement in module.body for pair in _cst_statement(statement))
+    result = StatementMap(source.decode("utf-8"))
+    pairs = (node for statement in module.body for node in _cst_statement(statement))
     for row in rows:
-        pair = next(pairs, None)
-        if pair is None or row.column < 0:
-            return None
-        node, holder = pair
-        if row.kind not in _KINDS.get(type(node), ()):
+        node = next(pairs, None)
+        if node is None or row.column < 0 or row.kind not in _KINDS.get(type(node), ()):
             return None
         raw = lines.text[row.line - 1]
         prefix = raw[: row.column]
         if b"\f" in prefix:
             return None  # a form feed resets the indentation the tokenizer counts
         indent = raw[: len(raw) - len(raw.lstrip(b" \t"))].decode("utf-8")
-        result.places[id(node)] = Place(row.line, len(prefix.decode("utf-8")), indent)
+        place = Place(row.line, len(prefix.decode("utf-8")), indent, row.end_line)
+        result.places[id(node)] = place
         if row.elif_:
             result.elifs.add(id(node))
-        if holder is not None:
-            key = id(holder)
-            first = spans[key][0] if key in spans else lines.starts[row.line - 1] + row.column
-            clean = lines.tail_is_clean(row.end_line, row.end_column)
-            spans[key] = (first, lines.starts[row.end_line] if clean else -1)
     if next(pairs, None) is not None:
         return None
-    for key, (first, end) in spans.items():
-        if end >= 0:
-            result.lines[key] = source[first:end].decode("utf-8")
     return result

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
-from weft_compat.codemod.codegen import render
+from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext, PendingFinding
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
@@ -52,12 +52,14 @@ def _positions(
         return []
     # Positions cost code generation, so only files with findings pay it, and only
     # for the statements holding them when the statements are mapped.
-    where = None
+    located = None
     if statements is not None:
         placed = [(item.statement, item.node) for item in pending if item.statement is not None]
         if len(placed) == len(pending):
-            where = locate_in_statements(module, statements, placed)
-    if where is None:
+            located = locate_in_statements(module, statements, placed)
+    if located is not None:
+        where = located.positions
+    else:
         where = locate(module, [item.node for item in pending])
     findings = set()
     for item in pending:
@@ -151,21 +153,23 @@ def _migrate(
     try:
         skip = stand_in.is_stand_in if stand_in is not None else None
         dispatcher = Dispatcher(context, [rule(context) for rule in rule_classes], skip)
-        updated = dispatcher.transform(module)
-        statements = None
-        if rows is not None and (dispatcher.changed or context.findings):
-            statements = map_statements(module, rows, parsed)
+        walked = dispatcher.transform(module)
         removed: set[str] = set()
-        new_source: bytes | None = source
+        final = walked
         if dispatcher.changed:
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
-            updated = add_imports(drop_imports(updated, removed), context.added_imports)
-            code = updated.code if statements is None else render(updated, statements)
-            new_source = code.encode(updated.encoding)
+            final = add_imports(drop_imports(walked, removed), context.added_imports)
+        pending = [item for item in context.findings if not _removed(item.node, removed)]
+        statements = None
+        if rows is not None and (dispatcher.changed or pending):
+            statements = map_statements(module, rows, parsed)
+        findings = _positions(module, statements, pending, path)
+        new_source: bytes | None = source
+        if dispatcher.changed:
+            code = new_code(module, walked, final, statements, dispatcher.replaced)
+            new_source = code.encode(final.encoding)
             if stand_in is not None:
                 new_source = stand_in.restore(new_source)
-        pending = [item for item in context.findings if not _removed(item.node, removed)]
-        findings = _positions(module, statements, pending, path)
     except Exception as exc:  # a rule must not stop the run over the rest of the tree
         return failure(path, UNSAFE_REWRITE, f"rewrite failed and the file was left as is: {exc!r}")
     if new_source is None:

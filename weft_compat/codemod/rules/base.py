@@ -62,6 +62,36 @@ _LEAVES: tuple[type[cst.CSTNode], ...] = (
 )
 
 
+# Fields that hold only tokens and whitespace (nodes of the kinds above), skipped
+# without a look; other fields are looked into and their nodes' kinds checked.
+_TOKEN_FIELDS = frozenset(
+    {
+        "asynchronous",
+        "colon",
+        "comma",
+        "dot",
+        "equal",
+        "first_colon",
+        "second_colon",
+        "footer",
+        "header",
+        "lbrace",
+        "lbracket",
+        "rbrace",
+        "rbracket",
+        "leading_lines",
+        "leading_whitespace",
+        "lines_after_decorators",
+        "lpar",
+        "rpar",
+        "operator",
+        "relative",
+        "semicolon",
+        "trailing_whitespace",
+    }
+)
+
+
 class Rule:
     """One rewrite or flag, with a stable code; subclasses set the class attributes."""
 
@@ -169,6 +199,9 @@ class Dispatcher:
     ) -> None:
         # Whether any rule replaced a node: an untouched module needs no code generation.
         self.changed = False
+        # (original node, what replaced it, the statement holding it) for each node a
+        # rule replaced and no replaced node holds, in source order.
+        self.replaced: list[tuple[cst.CSTNode, cst.CSTNode, cst.CSTNode | None]] = []
         self._context = context
         self._skip = skip
         self._visitors: dict[str, list[Visitor]] = {}
@@ -190,7 +223,13 @@ class Dispatcher:
     def _plan(self, node: cst.CSTNode) -> _Plan:
         kind = type(node)
         name = kind.__name__
-        fields = () if isinstance(node, _LEAVES) else child_fields(node)
+        fields: tuple[str, ...] = ()
+        if not isinstance(node, _LEAVES):
+            fields = tuple(
+                field
+                for field in child_fields(node)
+                if field not in _TOKEN_FIELDS and not field.startswith("whitespace")
+            )
         statement = isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement)
         plan = _Plan(self._visitors.get(name, ()), self._leavers.get(name, ()), fields, statement)
         self._plans[kind] = plan
@@ -199,37 +238,26 @@ class Dispatcher:
     def _walk(self, node: cst.CSTNode) -> cst.CSTNode:
         plans = self._plans
         plan = plans.get(type(node)) or self._plan(node)
+        context = self._context
+        inner = len(self.replaced)
         if plan.statement:
-            outer = self._context.statement
-            self._context.statement = node
+            outer = context.statement
+            context.statement = node
         for visit in plan.visitors:
             visit(node)
         updated = node
         if plan.fields:
             changes: dict[str, object] | None = None
-            skip = self._skip
             for field in plan.fields:
                 value = getattr(node, field)
-                if isinstance(value, tuple | list):
-                    items: list[cst.CSTNode] | None = None
-                    for position, child in enumerate(value):
-                        kind = type(child)
-                        child_plan = plans.get(kind) or self._plan(child)
-                        if child_plan.inert or (
-                            skip is not None and kind is SimpleStatementLine and skip(child)
-                        ):
-                            continue
-                        new = self._walk(child)
-                        if new is not child:
-                            if items is None:
-                                items = list(value)
-                            items[position] = new
+                kind = type(value)
+                if kind is tuple or kind is list:
+                    items = self._walk_sequence(value)
                     if items is not None:
                         changes = changes or {}
-                        changes[field] = tuple(items)
-                elif value is not None and type(value) is not MaybeSentinel:
-                    child_plan = plans.get(type(value)) or self._plan(value)
-                    if child_plan.inert:
+                        changes[field] = items
+                elif value is not None and kind is not MaybeSentinel:
+                    if (plans.get(kind) or self._plan(value)).inert:
                         continue
                     new = self._walk(value)
                     if new is not value:
@@ -237,15 +265,39 @@ class Dispatcher:
                         changes[field] = new
             if changes:
                 updated = node.with_changes(**changes)
+        replaced = False
         for leave in plan.leavers:
             result = leave(node, updated)
             if result is not updated:
-                self.changed = True
+                replaced = True
                 updated = result
             # Once a rule has replaced the node with another kind, later rules'
             # hooks for the original kind no longer apply to it.
             if type(updated) is not type(node):
                 break
+        if replaced:
+            self.changed = True
+            # The replacement holds whatever replaced the nodes below.
+            del self.replaced[inner:]
+            self.replaced.append((node, updated, context.statement))
         if plan.statement:
-            self._context.statement = outer
+            context.statement = outer
         return updated
+
+    def _walk_sequence(self, value: Sequence[cst.CSTNode]) -> tuple[cst.CSTNode, ...] | None:
+        """The walked items of a sequence field, None if none of them changed."""
+        plans = self._plans
+        skip = self._skip
+        items: list[cst.CSTNode] | None = None
+        for position, child in enumerate(value):
+            kind = type(child)
+            if (plans.get(kind) or self._plan(child)).inert or (
+                skip is not None and kind is SimpleStatementLine and skip(child)  # type: ignore[arg-type]
+            ):
+                continue
+            new = self._walk(child)
+            if new is not child:
+                if items is None:
+                    items = list(value)
+                items[position] = new
+        return None if items is None else tuple(items)
