@@ -97,14 +97,15 @@ def migrate_source(
 ) -> FileOutcome:
     """Rewrite one module; every problem becomes a finding, never an exception.
 
-    ``rows`` are the module's statement rows, when the caller has them. The rules see
+    ``rows`` are the module's statement rows, computed here if not given; with none
+    (an empty tuple) the module is parsed, placed and generated whole. The rules see
     an outline of the module when statements can be left out; any trouble with the
     outline (it does not parse, a stand-in went missing) sends the module through
     again whole, so the outcome is the one the whole module gives.
     """
     if rows is None:
         rows = _rows(source)
-    if rows is not None:
+    if rows:
         lines = Lines(source)
         relevant = relevance_pattern(source, facts, index, rows, lines)
         stand_in = outline(source, rows, relevant, lines)
@@ -161,7 +162,7 @@ def _migrate(
             final = add_imports(drop_imports(walked, removed), context.added_imports)
         pending = [item for item in context.findings if not _removed(item.node, removed)]
         statements = None
-        if rows is not None and (dispatcher.changed or pending):
+        if rows and (dispatcher.changed or pending):
             statements = map_statements(module, rows, parsed)
         findings = _positions(module, statements, pending, path)
         new_source: bytes | None = source
