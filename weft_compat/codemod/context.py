@@ -13,11 +13,13 @@ from weft_compat.codemod.index import ProjectIndex
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, None for anything else (calls, subscripts)."""
+    # Exact kinds: this runs for most nodes the rules see, and LibCST never subclasses
+    # its node kinds, so the slower isinstance through their abstract base is not needed.
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))

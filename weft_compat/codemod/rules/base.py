@@ -140,18 +140,27 @@ class _FieldProbe(cst.CSTTransformer):
         return None
 
 
-_FIELDS: dict[type[cst.CSTNode], tuple[str, ...]] = {}
+_SHAPES: dict[type[cst.CSTNode], tuple[tuple[str, ...], bool]] = {}
 
 
-def child_fields(node: cst.CSTNode) -> tuple[str, ...]:
-    """The child fields of ``node``'s type in source order, learnt once per type."""
+def _shape(node: cst.CSTNode) -> tuple[tuple[str, ...], bool]:
+    """The fields of ``node``'s kind worth walking into, in source order, and whether
+    the kind is a statement; learnt once per kind."""
     kind = type(node)
-    fields = _FIELDS.get(kind)
-    if fields is None:
-        probe = _FieldProbe()
-        node._visit_and_replace_children(probe)
-        fields = _FIELDS[kind] = tuple(probe.fields)
-    return fields
+    shape = _SHAPES.get(kind)
+    if shape is None:
+        fields: tuple[str, ...] = ()
+        if not isinstance(node, _LEAVES):
+            probe = _FieldProbe()
+            node._visit_and_replace_children(probe)
+            fields = tuple(
+                field
+                for field in probe.fields
+                if field not in _TOKEN_FIELDS and not field.startswith("whitespace")
+            )
+        statement = isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement)
+        shape = _SHAPES[kind] = (fields, statement)
+    return shape
 
 
 _HOOK_NAMES: dict[type[Rule], tuple[tuple[str, ...], tuple[str, ...]]] = {}
@@ -223,14 +232,7 @@ class Dispatcher:
     def _plan(self, node: cst.CSTNode) -> _Plan:
         kind = type(node)
         name = kind.__name__
-        fields: tuple[str, ...] = ()
-        if not isinstance(node, _LEAVES):
-            fields = tuple(
-                field
-                for field in child_fields(node)
-                if field not in _TOKEN_FIELDS and not field.startswith("whitespace")
-            )
-        statement = isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement)
+        fields, statement = _shape(node)
         plan = _Plan(self._visitors.get(name, ()), self._leavers.get(name, ()), fields, statement)
         self._plans[kind] = plan
         return plan
