@@ -179,21 +179,35 @@ def new_code(
     ``walked`` is ``module`` after the rules, ``final`` that with imports added or
     dropped, ``replaced`` the walk's record of replaced nodes.
     """
-    if statements is None:
-        return final.code
+    spliced = None
+    if statements is not None:
+        try:
+            spliced = _spliced(module, walked, final, statements, replaced)
+        except Exception:  # a shortcut never decides the outcome; the whole module does
+            spliced = None
+    return final.code if spliced is None else spliced
+
+
+def _spliced(
+    module: cst.Module,
+    walked: cst.Module,
+    final: cst.Module,
+    statements: StatementMap,
+    replaced: list[tuple[cst.CSTNode, cst.CSTNode, cst.CSTNode | None]],
+) -> str | None:
     placed = [(node, new, statement) for node, new, statement in replaced if statement is not None]
     if len(placed) != len(replaced) or not all(splicable(node, new) for node, new, _ in placed):
-        return final.code
+        return None
     spans, unresolved = find_spans(module, statements, placed)
     if unresolved:
         located = locate_in_statements(
             module, statements, (), [(statement, node) for node, _, statement in unresolved]
         )
         if located is None:
-            return final.code
+            return None
         spans.update(located.spans)
     edits = [
         (*spans[id(node)], new, statements.places[id(statement)].indent)
         for node, new, statement in placed
     ]
-    return splice(module, walked, final, statements, edits) or final.code
+    return splice(module, walked, final, statements, edits)

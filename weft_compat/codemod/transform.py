@@ -56,7 +56,10 @@ def _positions(
     if statements is not None:
         placed = [(item.statement, item.node) for item in pending if item.statement is not None]
         if len(placed) == len(pending):
-            located = locate_in_statements(module, statements, placed)
+            try:
+                located = locate_in_statements(module, statements, placed)
+            except Exception:  # a shortcut never decides the outcome; the whole module does
+                located = None
     if located is not None:
         where = located.positions
     else:
@@ -66,6 +69,18 @@ def _positions(
         line, col = where.get(id(item.node), (1, 0))
         findings.add(Finding(path, line, col + 1, item.code, item.message, item.guide))
     return sorted(findings)
+
+
+def _statements(
+    module: cst.Module, rows: tuple[Row, ...] | None, parsed: bytes
+) -> StatementMap | None:
+    """The statement map generation can take shortcuts by, if ``rows`` pair up."""
+    if not rows:
+        return None
+    try:
+        return map_statements(module, rows, parsed)
+    except Exception:  # a shortcut never decides the outcome; the whole module does
+        return None
 
 
 def _removed(node: cst.CSTNode, removed: set[str]) -> bool:
@@ -161,9 +176,7 @@ def _migrate(
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
             final = add_imports(drop_imports(walked, removed), context.added_imports)
         pending = [item for item in context.findings if not _removed(item.node, removed)]
-        statements = None
-        if rows and (dispatcher.changed or pending):
-            statements = map_statements(module, rows, parsed)
+        statements = _statements(module, rows, parsed) if dispatcher.changed or pending else None
         findings = _positions(module, statements, pending, path)
         new_source: bytes | None = source
         if dispatcher.changed:

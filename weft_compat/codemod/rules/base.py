@@ -198,7 +198,12 @@ class _Plan:
 
 
 class Dispatcher:
-    """Runs every rule's visit/leave hooks during a single traversal."""
+    """Runs every rule's visit/leave hooks during a single traversal.
+
+    ``context.statement`` follows the innermost statement being walked, so findings
+    can be placed by it; statement lines for which ``skip`` is true (an outline's
+    stand-ins) are not walked at all.
+    """
 
     def __init__(
         self,
