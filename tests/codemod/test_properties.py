@@ -62,7 +62,10 @@ def migrate_twice(source: bytes) -> None:
     assert outcome.new_source is not None
     ast.parse(outcome.new_source)
     again = index_source("module.py", outcome.new_source)
-    assert isinstance(again, Pending)
+    if not isinstance(again, Pending):
+        # The rewrite removed every Celery spelling, so a second run skips the file.
+        assert again.status is Status.SKIPPED
+        return
     second = migrate_source(
         outcome.new_source, "module.py", again.facts, ProjectIndex.build([again.facts]), RULES
     )

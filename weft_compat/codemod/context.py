@@ -13,11 +13,13 @@ from weft_compat.codemod.index import ProjectIndex
 
 def dotted(node: cst.BaseExpression) -> str | None:
     """``a.b.c`` for a Name/Attribute chain, None for anything else (calls, subscripts)."""
+    # Exact kinds: this runs for most nodes the rules see, and LibCST never subclasses
+    # its node kinds, so the slower isinstance through their abstract base is not needed.
     parts: list[str] = []
-    while isinstance(node, cst.Attribute):
+    while type(node) is cst.Attribute:
         parts.append(node.attr.value)
         node = node.value
-    if not isinstance(node, cst.Name):
+    if type(node) is not cst.Name:
         return None
     parts.append(node.value)
     return ".".join(reversed(parts))
@@ -31,6 +33,8 @@ class PendingFinding:
     code: str
     message: str
     guide: str
+    # The innermost statement holding ``node``, when the walk knows it.
+    statement: cst.CSTNode | None = None
 
 
 @dataclass
@@ -46,6 +50,11 @@ class FileContext:
     dropped_imports: Counter[str] = field(default_factory=Counter)
     # Original nodes a rule has taken over, so a finer-grained rule leaves them alone.
     claimed: set[int] = field(default_factory=set)
+    # The statement the walk is in, so a finding can name the statement to place it by.
+    statement: cst.CSTNode | None = None
+    # Dotted name → what ``qualified_name`` resolved it to; rules ask about the same
+    # names again and again.
+    _resolved: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)
 
     def qualified_name(self, node: cst.BaseExpression) -> str | None:
         """The canonical qualified name ``node`` refers to, resolved through imports.
@@ -57,8 +66,13 @@ class FileContext:
         name = dotted(node)
         if name is None:
             return None
-        qualified = self.facts.qualify(name)
-        return self.index.canonical(qualified) if qualified else None
+        try:
+            return self._resolved[name]
+        except KeyError:
+            qualified = self.facts.qualify(name)
+            resolved = self.index.canonical(qualified) if qualified else None
+            self._resolved[name] = resolved
+            return resolved
 
     def task(self, node: cst.BaseExpression) -> TaskSignature | None:
         """The signature of the task ``node`` names, or None if it is not a known task."""

@@ -101,13 +101,52 @@ def _is_bound(decorators: list[ast.expr]) -> bool:
     return False
 
 
-class _Collector(ast.NodeVisitor):
+def statement_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
+    """The statement lists nested directly in ``statement``, in source order."""
+    blocks = [getattr(statement, "body", None) or []]
+    blocks += [handler.body for handler in getattr(statement, "handlers", ())]
+    blocks += [case.body for case in getattr(statement, "cases", ())]
+    blocks += [
+        getattr(statement, "orelse", None) or [],
+        getattr(statement, "finalbody", None) or [],
+    ]
+    return [block for block in blocks if block]
+
+
+class _Collector:
+    """Walks statements only: names, imports and decorators never hide in expressions."""
+
     def __init__(self, facts: ModuleFacts) -> None:
         self.facts = facts
-        self.depth = 0
         self.app_candidates: list[tuple[str, str]] = []
 
-    def visit_Import(self, node: ast.Import) -> None:
+    def collect(self, statements: list[ast.stmt], depth: int) -> None:
+        for node in statements:
+            if isinstance(node, ast.Import):
+                self._import(node)
+            elif isinstance(node, ast.ImportFrom):
+                self._import_from(node)
+            elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if depth == 0:
+                    self._function(node)
+                self.collect(node.body, depth + 1)
+            elif isinstance(node, ast.ClassDef):
+                if depth == 0:
+                    self.facts.defs.add(node.name)
+                self.collect(node.body, depth + 1)
+            elif isinstance(node, ast.Assign):
+                if depth == 0:
+                    for target in node.targets:
+                        if isinstance(target, ast.Name):
+                            self._bind(target.id, node.value)
+            elif isinstance(node, ast.AnnAssign):
+                if depth == 0 and isinstance(node.target, ast.Name):
+                    self._bind(node.target.id, node.value)
+            else:
+                for block in statement_blocks(node):
+                    self.collect(block, depth)
+
+    def _import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
                 self.facts.imports[alias.asname] = alias.name
@@ -115,7 +154,7 @@ class _Collector(ast.NodeVisitor):
                 head = alias.name.partition(".")[0]
                 self.facts.imports[head] = head
 
-    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+    def _import_from(self, node: ast.ImportFrom) -> None:
         source = resolve_relative(self.facts.package, node.level, node.module)
         for alias in node.names:
             if alias.name == "*":
@@ -123,44 +162,19 @@ class _Collector(ast.NodeVisitor):
             target = f"{source}.{alias.name}" if source else alias.name
             self.facts.imports[alias.asname or alias.name] = target
 
-    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        if self.depth == 0:
-            self.facts.defs.add(node.name)
-            # Dotted names for now: an import further down the module still counts,
-            # so they are qualified once the whole module has been read.
-            names = []
-            for decorator in node.decorator_list:
-                target = decorator.func if isinstance(decorator, ast.Call) else decorator
-                dotted = dotted_name(target)
-                if dotted:
-                    names.append(dotted)
-            if names:
-                signature = _signature(node, _is_bound(node.decorator_list))
-                self.facts.functions[node.name] = DecoratedFunction(tuple(names), signature)
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
-
-    visit_AsyncFunctionDef = visit_FunctionDef
-
-    def visit_ClassDef(self, node: ast.ClassDef) -> None:
-        if self.depth == 0:
-            self.facts.defs.add(node.name)
-        self.depth += 1
-        self.generic_visit(node)
-        self.depth -= 1
-
-    def visit_Assign(self, node: ast.Assign) -> None:
-        if self.depth == 0:
-            for target in node.targets:
-                if isinstance(target, ast.Name):
-                    self._bind(target.id, node.value)
-        self.generic_visit(node)
-
-    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
-        if self.depth == 0 and isinstance(node.target, ast.Name):
-            self._bind(node.target.id, node.value)
-        self.generic_visit(node)
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.facts.defs.add(node.name)
+        # Dotted names for now: an import further down the module still counts,
+        # so they are qualified once the whole module has been read.
+        names = []
+        for decorator in node.decorator_list:
+            target = decorator.func if isinstance(decorator, ast.Call) else decorator
+            dotted = dotted_name(target)
+            if dotted:
+                names.append(dotted)
+        if names:
+            signature = _signature(node, _is_bound(node.decorator_list))
+            self.facts.functions[node.name] = DecoratedFunction(tuple(names), signature)
 
     def _bind(self, name: str, value: ast.expr | None) -> None:
         self.facts.defs.add(name)
@@ -173,7 +187,7 @@ def collect_facts(tree: ast.Module, module: str, package: str) -> ModuleFacts:
     """Index one parsed module; ``package`` anchors its relative imports."""
     facts = ModuleFacts(module=module, package=package)
     collector = _Collector(facts)
-    collector.visit(tree)
+    collector.collect(tree.body, 0)
     for name, function in facts.functions.items():
         qualified = (facts.qualify(dotted) for dotted in function.decorators)
         decorators = tuple(name for name in qualified if name)

@@ -57,6 +57,9 @@ class ProjectIndex:
     aliases: dict[str, str] = field(default_factory=dict)
     apps: set[str] = field(default_factory=set)
     tasks: dict[str, TaskSignature] = field(default_factory=dict)
+    # Answers of ``canonical``, filled as names are asked about once aliases are final.
+    _canonical: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _prefixes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
 
     @classmethod
     def build(cls, all_facts: Iterable[ModuleFacts]) -> ProjectIndex:
@@ -78,6 +81,12 @@ class ProjectIndex:
 
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (``pkg.app`` → ``pkg.celery.app``) to the defining name."""
+        known = self._canonical.get(qualified)
+        if known is None:
+            known = self._canonical[qualified] = self._follow(qualified)
+        return known
+
+    def _follow(self, qualified: str) -> str:
         for _ in range(_MAX_ALIAS_HOPS):
             replaced = self._replace_prefix(qualified)
             if replaced == qualified:
@@ -93,6 +102,16 @@ class ProjectIndex:
             if target is not None and target != prefix:
                 return ".".join([target, *parts[end:]])
         return _CELERY_CANONICAL.get(qualified, qualified)
+
+    def prefixes(self) -> frozenset[str]:
+        """Every proper dotted prefix of an alias, task or app name the index holds."""
+        if self._prefixes is None:
+            found: set[str] = set()
+            for name in (*self.aliases, *self.tasks, *self.apps):
+                parts = name.split(".")
+                found.update(".".join(parts[:end]) for end in range(1, len(parts)))
+            self._prefixes = frozenset(found)
+        return self._prefixes
 
     def is_app(self, qualified: str) -> bool:
         """Whether ``qualified`` names a Celery application object."""

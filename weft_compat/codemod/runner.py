@@ -9,32 +9,32 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import partial
 
 from weft_compat.codemod.facts import ModuleFacts, collect_facts
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
 from weft_compat.codemod.rules import rule_classes
 from weft_compat.codemod.sources import iter_python_files, might_use_celery, module_name
+from weft_compat.codemod.statements import Row, statement_rows
 from weft_compat.codemod.transform import failure, migrate_source
+from weft_compat.codemod.workers import fan_out
 
 Progress = Callable[[str], None]
 STDIN = "-"
 # Runs over at least this many files report progress.
 PROGRESS_THRESHOLD = 200
-# Below this many files, starting worker processes costs more than it saves.
-_PARALLEL_THRESHOLD = 16
 
 
 @dataclass(frozen=True)
 class Pending:
-    """A file that passed pass one: its facts, and its source when it came from stdin."""
+    """A file that passed pass one: its facts and statement rows, and its source when it
+    came from stdin."""
 
     path: str
     facts: ModuleFacts
+    rows: tuple[Row, ...] | None = None
     source: bytes | None = None
 
 
@@ -49,10 +49,10 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         message = getattr(exc, "msg", None) or str(exc)
         return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
     module, package = module_name(path) if path != STDIN else ("", "")
-    return Pending(path, collect_facts(tree, module, package))
+    return Pending(path, collect_facts(tree, module, package), statement_rows(tree, source))
 
 
-def _index_file(path: str) -> Pending | FileOutcome:
+def _index_file(path: str, _: None) -> Pending | FileOutcome:
     try:
         with open(path, "rb") as file:
             source = file.read()
@@ -61,7 +61,15 @@ def _index_file(path: str) -> Pending | FileOutcome:
     return index_source(path, source)
 
 
-def _migrate(pending: Pending, index: ProjectIndex, rules: tuple[str, ...]) -> FileOutcome:
+@dataclass(frozen=True)
+class _Batch:
+    """What every file of pass two is migrated against."""
+
+    index: ProjectIndex
+    rules: tuple[str, ...]
+
+
+def _migrate(pending: Pending, batch: _Batch) -> FileOutcome:
     source = pending.source
     if source is None:
         try:
@@ -69,27 +77,8 @@ def _migrate(pending: Pending, index: ProjectIndex, rules: tuple[str, ...]) -> F
                 source = file.read()
         except OSError as exc:
             return failure(pending.path, PARSE_ERROR, f"file cannot be read: {exc.strerror}")
-    return migrate_source(source, pending.path, pending.facts, index, rule_classes(rules))
-
-
-class _Pool:
-    """``map`` in this process for small runs, over worker processes for large ones."""
-
-    def __init__(self, jobs: int) -> None:
-        self.jobs = jobs
-        self._executor: Executor | None = None
-
-    def map[In, Out](self, function: Callable[[In], Out], items: Sequence[In]) -> Iterator[Out]:
-        if self.jobs <= 1 or len(items) < _PARALLEL_THRESHOLD:
-            return map(function, items)
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.jobs)
-        chunksize = max(1, len(items) // (self.jobs * 8))
-        return self._executor.map(function, items, chunksize=chunksize)
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown()
+    rules = rule_classes(batch.rules)
+    return migrate_source(source, pending.path, pending.facts, batch.index, rules, pending.rows)
 
 
 def _tick[Out](
@@ -114,22 +103,23 @@ def run(
     progress: Progress | None = None,
 ) -> list[FileOutcome]:
     """Migrate ``paths`` (or ``stdin``) with the named rules; outcomes sorted by path."""
-    pool = _Pool(jobs or os.cpu_count() or 1)
-    try:
-        if stdin is not None:
-            first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
-            if isinstance(first[0], Pending):
-                first = [Pending(STDIN, first[0].facts, stdin)]
-        else:
-            files = list(dict.fromkeys(iter_python_files(paths)))
-            first = _tick(pool.map(_index_file, files), len(files), "indexed", progress)
-        outcomes = [item for item in first if isinstance(item, FileOutcome)]
-        pending = [item for item in first if isinstance(item, Pending)]
-        index = ProjectIndex.build(item.facts for item in pending)
-        migrate = partial(_migrate, index=index, rules=tuple(rules))
-        outcomes += _tick(pool.map(migrate, pending), len(pending), "migrated", progress)
-    finally:
-        pool.close()
+    jobs = jobs or os.cpu_count() or 1
+    if stdin is not None:
+        first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
+        if isinstance(first[0], Pending):
+            first = [Pending(STDIN, first[0].facts, first[0].rows, stdin)]
+    else:
+        files = list(dict.fromkeys(iter_python_files(paths)))
+        chunksize = max(1, len(files) // (jobs * 8))
+        indexed = fan_out(_index_file, files, None, jobs=jobs, chunksize=chunksize)
+        first = _tick(indexed, len(files), "indexed", progress)
+    outcomes = [item for item in first if isinstance(item, FileOutcome)]
+    pending = [item for item in first if isinstance(item, Pending)]
+    batch = _Batch(ProjectIndex.build(item.facts for item in pending), tuple(rules))
+    # Longest first, one at a time, so no worker is left alone with a long file at the end.
+    pending.sort(key=lambda item: len(item.rows or ()), reverse=True)
+    migrated = fan_out(_migrate, pending, batch, jobs=jobs)
+    outcomes += _tick(migrated, len(pending), "migrated", progress)
     return sorted(outcomes, key=lambda outcome: outcome.path)
 
 

@@ -34,9 +34,29 @@ CELERY_TEXT = re.compile(
 )
 
 
+# A substring of every match of CELERY_TEXT. Most files contain none of them, and a
+# substring search is several times faster than the regular expression's.
+_CELERY_SUBSTRINGS = (
+    b"elery",
+    b"ELERY",
+    b".delay",
+    b"apply_async",
+    b"AsyncResult",
+    b"send_task",
+    b"shared_task",
+    b".task",
+    b"weft_task",
+    b".s(",
+    b".si(",
+    b".revoke",
+)
+
+
 def might_use_celery(source: bytes) -> bool:
     """Whether ``source`` mentions anything a rule could act on."""
-    return CELERY_TEXT.search(source) is not None
+    return any(part in source for part in _CELERY_SUBSTRINGS) and (
+        CELERY_TEXT.search(source) is not None
+    )
 
 
 def iter_python_files(paths: Sequence[str]) -> Iterator[str]:

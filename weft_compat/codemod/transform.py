@@ -1,4 +1,4 @@
-"""Migrate one file's source: parse, run the rules, check the result, never raise."""
+"""Migrate one file's source: outline, parse, run the rules, check the result, never raise."""
 
 from __future__ import annotations
 
@@ -8,11 +8,14 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext, PendingFinding
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
 from weft_compat.codemod.index import ProjectIndex
-from weft_compat.codemod.positions import locate
+from weft_compat.codemod.outline import Outline, outline
+from weft_compat.codemod.positions import locate, locate_in_statements
+from weft_compat.codemod.relevance import relevance_pattern
 from weft_compat.codemod.report import (
     PARSE_ERROR,
     UNSAFE_REWRITE,
@@ -22,6 +25,13 @@ from weft_compat.codemod.report import (
     guide_link,
 )
 from weft_compat.codemod.rules.base import Dispatcher, Rule
+from weft_compat.codemod.statements import (
+    Lines,
+    Row,
+    StatementMap,
+    map_statements,
+    statement_rows,
+)
 
 FAILURE_GUIDE = "codemod.md#files-the-codemod-cannot-process"
 
@@ -32,16 +42,45 @@ def failure(path: str, code: str, message: str, line: int = 1, col: int = 1) -> 
     return FileOutcome(path, Status.FAILED, [finding])
 
 
-def _positions(module: cst.Module, pending: list[PendingFinding], path: str) -> list[Finding]:
+def _positions(
+    module: cst.Module,
+    statements: StatementMap | None,
+    pending: list[PendingFinding],
+    path: str,
+) -> list[Finding]:
     if not pending:
         return []
-    # Positions cost a code-generation pass, so only files with findings pay it.
-    where = locate(module, [item.node for item in pending])
+    # Positions cost code generation, so only files with findings pay it, and only
+    # for the statements holding them when the statements are mapped.
+    located = None
+    if statements is not None:
+        placed = [(item.statement, item.node) for item in pending if item.statement is not None]
+        if len(placed) == len(pending):
+            try:
+                located = locate_in_statements(module, statements, placed)
+            except Exception:  # a shortcut never decides the outcome; the whole module does
+                located = None
+    if located is not None:
+        where = located.positions
+    else:
+        where = locate(module, [item.node for item in pending])
     findings = set()
     for item in pending:
         line, col = where.get(id(item.node), (1, 0))
         findings.add(Finding(path, line, col + 1, item.code, item.message, item.guide))
     return sorted(findings)
+
+
+def _statements(
+    module: cst.Module, rows: tuple[Row, ...] | None, parsed: bytes
+) -> StatementMap | None:
+    """The statement map generation can take shortcuts by, if ``rows`` pair up."""
+    if not rows:
+        return None
+    try:
+        return map_statements(module, rows, parsed)
+    except Exception:  # a shortcut never decides the outcome; the whole module does
+        return None
 
 
 def _removed(node: cst.CSTNode, removed: set[str]) -> bool:
@@ -69,28 +108,86 @@ def migrate_source(
     facts: ModuleFacts,
     index: ProjectIndex,
     rule_classes: Sequence[type[Rule]],
+    rows: tuple[Row, ...] | None = None,
 ) -> FileOutcome:
-    """Rewrite one module; every problem becomes a finding, never an exception."""
+    """Rewrite one module; every problem becomes a finding, never an exception.
+
+    ``rows`` are the module's statement rows, computed here if not given; with none
+    (an empty tuple) the module is parsed, placed and generated whole. The rules see
+    an outline of the module when statements can be left out; any trouble with the
+    outline (it does not parse, a stand-in went missing) sends the module through
+    again whole, so the outcome is the one the whole module gives.
+    """
+    if rows is None:
+        rows = _rows(source)
+    if rows:
+        lines = Lines(source)
+        relevant = relevance_pattern(source, facts, index, rows, lines)
+        stand_in = outline(source, rows, relevant, lines)
+        if stand_in is not None:
+            outcome = _migrate(source, stand_in, stand_in.rows, path, facts, index, rule_classes)
+            if outcome is not None:
+                return outcome
+    outcome = _migrate(source, None, rows, path, facts, index, rule_classes)
+    assert outcome is not None  # only an outline can be given up on
+    return outcome
+
+
+def _rows(source: bytes) -> tuple[Row, ...] | None:
     try:
-        module = cst.parse_module(source)
+        tree = ast.parse(source)
+    except (SyntaxError, ValueError):
+        return None
+    return statement_rows(tree, source)
+
+
+def _migrate(
+    source: bytes,
+    stand_in: Outline | None,
+    rows: tuple[Row, ...] | None,
+    path: str,
+    facts: ModuleFacts,
+    index: ProjectIndex,
+    rule_classes: Sequence[type[Rule]],
+) -> FileOutcome | None:
+    """One pass over ``source``, or over its outline (None: the outline did not work).
+
+    ``rows`` are the statement rows of what LibCST parses, if known.
+    """
+    parsed = source if stand_in is None else stand_in.source
+    try:
+        module = cst.parse_module(parsed)
     except cst.ParserSyntaxError as exc:
+        if stand_in is not None:
+            return None
         return failure(path, PARSE_ERROR, f"file does not parse: {exc.message}", exc.raw_line)
     except Exception as exc:  # LibCST raises a few other errors on odd input
+        if stand_in is not None:
+            return None
         return failure(path, PARSE_ERROR, f"file does not parse: {exc!r}")
     context = FileContext(path=path, facts=facts, index=index)
     try:
-        dispatcher = Dispatcher([rule(context) for rule in rule_classes])
-        updated = module.visit(dispatcher)
+        skip = stand_in.is_stand_in if stand_in is not None else None
+        dispatcher = Dispatcher(context, [rule(context) for rule in rule_classes], skip)
+        walked = dispatcher.transform(module)
         removed: set[str] = set()
-        new_source = source
+        final = walked
         if dispatcher.changed:
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
-            updated = add_imports(drop_imports(updated, removed), context.added_imports)
-            new_source = updated.code.encode(updated.encoding)
+            final = add_imports(drop_imports(walked, removed), context.added_imports)
         pending = [item for item in context.findings if not _removed(item.node, removed)]
-        findings = _positions(module, pending, path)
+        statements = _statements(module, rows, parsed) if dispatcher.changed or pending else None
+        findings = _positions(module, statements, pending, path)
+        new_source: bytes | None = source
+        if dispatcher.changed:
+            code = new_code(module, walked, final, statements, dispatcher.replaced)
+            new_source = code.encode(final.encoding)
+            if stand_in is not None:
+                new_source = stand_in.restore(new_source)
     except Exception as exc:  # a rule must not stop the run over the rest of the tree
         return failure(path, UNSAFE_REWRITE, f"rewrite failed and the file was left as is: {exc!r}")
+    if new_source is None:
+        return None
     if new_source == source:
         return FileOutcome(path, Status.UNCHANGED, findings)
     try:

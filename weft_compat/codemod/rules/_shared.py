@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from functools import lru_cache
 
 import libcst as cst
 
@@ -59,12 +60,18 @@ def keyword_name(arg: cst.Arg) -> str | None:
 def string_value(node: cst.BaseExpression) -> str | None:
     """The value of a plain string literal, None for anything else (f-strings included)."""
     if isinstance(node, cst.SimpleString):
-        value = ast.literal_eval(node.value)
+        value = _literal(node.value)
         return value if isinstance(value, str) else None
     if isinstance(node, cst.ConcatenatedString):
         left, right = string_value(node.left), string_value(node.right)
         return left + right if left is not None and right is not None else None
     return None
+
+
+@lru_cache(maxsize=4096)
+def _literal(text: str) -> object:
+    # Compiling each literal is most of the cost of reading it; the same few repeat.
+    return ast.literal_eval(text)
 
 
 def head_name(node: cst.BaseExpression) -> str | None:
