@@ -67,7 +67,7 @@ def run_call(
         with running(request), soft_time_limit(None if eager else envelope.soft_time_limit):
             value = task.run(request, args, kwargs)
         if envelope.ignore_result:
-            return CallResult(Outcome(SUCCESS, value=None))
+            return CallResult(Outcome(SUCCESS, value=None, task=envelope.task))
         try:
             encoded = _serialization.encode(value)
         except (TypeError, ValueError) as exc:
@@ -76,14 +76,14 @@ def run_call(
                 "Celery-compatible JSON cannot encode; return JSON types, datetime, Decimal, "
                 "UUID or bytes"
             ) from exc
-        return CallResult(Outcome(SUCCESS, value=encoded))
+        return CallResult(Outcome(SUCCESS, value=encoded, task=envelope.task))
     except Exception as exc:
         error = TaskError(
             exception_class_path=exception_path(exc),
             message=str(exc),
             traceback=traceback.format_exc(),
         )
-        return CallResult(Outcome(FAILURE, error=error), exc)
+        return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
 
 
 @contextmanager

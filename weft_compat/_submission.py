@@ -19,7 +19,7 @@ from weft.client import CommandTimeoutError, TaskResult
 from weft_compat import _serialization
 from weft_compat._broker import get_broker, wait_for_change
 from weft_compat._client import get_client
-from weft_compat._locate import locate
+from weft_compat._locate import Location, locate
 from weft_compat._outcome import Outcome, TaskError, forget_record, read_outcome
 from weft_compat._states import (
     FAILURE,
@@ -96,21 +96,19 @@ class WeftSubmission:
 
         While the call runs, a custom state it reported (`update_state`) wins over STARTED.
         """
-        if self._tid in local_outcomes:
-            return state_from_weft(self.status())
-        location = locate(self._tid)
-        if location.progress is not None and location.status in {"running", "spawning"}:
-            return location.progress[0]
-        return state_from_weft(location.status)
+        return _state_of(self._location())
 
     def progress(self) -> Any:
         """The `meta` of the latest custom state while the call runs, else None."""
-        if self._tid in local_outcomes:
-            return None
-        location = locate(self._tid)
+        location = self._location()
         if location.progress is None or location.outcome is not None:
             return None
         return location.progress[1]
+
+    def _location(self) -> Location:
+        if self._tid in local_outcomes:
+            return Location(self.status(), self._name, local_outcomes[self._tid])
+        return locate(self._tid)
 
     def exists(self) -> bool:
         """Whether Weft, a pool or an active test mode knows this id."""
@@ -285,12 +283,13 @@ class WeftSubmission:
 
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary for views: tid, name, state, status, and result or errors."""
-        status = self.status()
+        location = self._location()
+        status = location.status
         state = state_from_weft(status)
-        shown = self.state if state == STARTED else state
+        shown = _state_of(location)
         body: dict[str, Any] = {
             "tid": self._tid,
-            "name": self.name,
+            "name": self._name or location.name,
             "state": shown,
             "status": status,
             "exists": status is not None,
@@ -298,13 +297,13 @@ class WeftSubmission:
             "successful": state == SUCCESS,
         }
         if state == SUCCESS:
-            outcome = self._await_outcome("completed")
+            outcome = location.outcome or self._await_outcome("completed")
             value = _decode(outcome.value) if outcome is not None else None
             body["result"] = _serialization.json_ready(value)
         if state == FAILURE:
             body["errors"] = [error.as_dict() for error in self.errors]
-        if shown != state:
-            body["info"] = _serialization.json_ready(self.progress())
+        if shown != state and location.progress is not None:
+            body["info"] = _serialization.json_ready(location.progress[1])
         return body
 
     def __eq__(self, other: object) -> bool:
@@ -315,6 +314,13 @@ class WeftSubmission:
 
     def __repr__(self) -> str:
         return f"<WeftSubmission {self._name or '?'} {self._tid}>"
+
+
+def _state_of(location: Location) -> str:
+    # While the call runs, a custom state it reported (`update_state`) wins over STARTED.
+    if location.progress is not None and location.status in {"running", "spawning"}:
+        return location.progress[0]
+    return state_from_weft(location.status)
 
 
 def _task_result(tid: str, outcome: Outcome) -> TaskResult:

@@ -7,20 +7,16 @@ process start-up. Every test runs in both lanes: the semantics are the same.
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 from uuid import UUID
 
 import pytest
 
 from tests import broker_tasks
+from tests.elsewhere import read_elsewhere
 from weft_compat import WeftSubmission
 from weft_compat._client import get_client
 from weft_compat.exceptions import ResultNotReady
@@ -180,22 +176,7 @@ def test_from_tid_in_another_process_reads_the_outcome(
     handles: dict[str, WeftSubmission], weft_context: Path
 ) -> None:
     tid = finished(handles["add"]).tid
-    script = (
-        "import json, sys\n"
-        "from weft_compat import WeftSubmission\n"
-        "print(json.dumps(WeftSubmission.from_tid(sys.argv[1]).as_dict()))\n"
-    )
-    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(weft_context)}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    completed = subprocess.run(
-        [sys.executable, "-c", script, tid],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=True,
-        timeout=60,
-    )
-    seen: dict[str, Any] = json.loads(completed.stdout)
+    seen = read_elsewhere(tid, weft_context)["as_dict"]
     assert seen["state"] == "SUCCESS"
     assert seen["result"] == 5
     assert seen["name"] == "tests.broker_tasks.add"

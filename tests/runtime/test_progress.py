@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -13,31 +9,10 @@ from typing import Any
 import pytest
 
 from tests import broker_tasks
+from tests.elsewhere import read_elsewhere
 from weft_compat import WeftSubmission, update_state
 from weft_compat._progress import store_state
 from weft_compat.exceptions import ArgumentNotSerializable, WeftCompatError
-
-
-def read_elsewhere(tid: str, context: Path) -> dict[str, Any]:
-    script = (
-        "import json, sys\n"
-        "from weft_compat import WeftSubmission\n"
-        "handle = WeftSubmission.from_tid(sys.argv[1])\n"
-        "print(json.dumps({'state': handle.state, 'info': handle.info, "
-        "'as_dict': handle.as_dict()}))\n"
-    )
-    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context)}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    completed = subprocess.run(
-        [sys.executable, "-c", script, tid],
-        capture_output=True,
-        text=True,
-        env=environment,
-        check=True,
-        timeout=60,
-    )
-    seen: dict[str, Any] = json.loads(completed.stdout)
-    return seen
 
 
 def wait_for_state(handle: WeftSubmission, state: str) -> None:

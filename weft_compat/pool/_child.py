@@ -24,11 +24,12 @@ from typing import Final
 from weft_compat._broker import get_broker, pending_queue, running_queue, wait_for_change
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
-from weft_compat._execute import exception_path, run_call
+from weft_compat._execute import exception_path
 from weft_compat._outcome import Outcome, TaskError, read_outcome, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._slots import SlotTable, slot_file
+from weft_compat.worker import execute
 
 __all__ = ["ChildSpec", "child_main"]
 
@@ -104,17 +105,7 @@ def _run_one(envelope: Envelope, call_id: int) -> None:
     tid = str(call_id)
     if read_outcome(tid) is not None:
         return  # Redelivered after it had already ended: the outcome stands.
-    if envelope.import_root and envelope.import_root not in sys.path:
-        sys.path.insert(0, envelope.import_root)
-    if envelope.settings_module:
-        from weft_compat.django.worker import django_call
-
-        with django_call(envelope.settings_module):
-            result = run_call(envelope, request_id=tid)
-    else:
-        result = run_call(envelope, request_id=tid)
-    outcome = result.outcome
-    write_outcome(tid, Outcome(outcome.state, outcome.value, outcome.error, task=envelope.task))
+    write_outcome(tid, execute(envelope, request_id=tid).outcome)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from typing import Any, Final
 
 from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
-from weft_compat._config import CONTEXT_ENV_VAR, context_path
+from weft_compat._config import context_path
 
 __all__ = ["MASTER_TARGET", "MasterEntry", "ensure_pool", "is_live", "live_masters", "start_master"]
 
@@ -120,7 +120,7 @@ def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
 
 def ensure_pool(queue: str, concurrency: int) -> None:
     """Start a pool master for `queue` unless one is live (checked every few seconds)."""
-    key = (os.getpid(), os.environ.get(CONTEXT_ENV_VAR) or context_path(), queue)
+    key = (os.getpid(), context_path(), queue)
     now = time.monotonic()
     if now - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
         return

@@ -1,0 +1,34 @@
+"""Reading a handle the way a view does: in another process, from nothing but the id."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+_SCRIPT = (
+    "import json, sys\n"
+    "from weft_compat import WeftSubmission\n"
+    "handle = WeftSubmission.from_tid(sys.argv[1])\n"
+    "print(json.dumps({'state': handle.state, 'info': handle.info, "
+    "'as_dict': handle.as_dict()}))\n"
+)
+
+
+def read_elsewhere(tid: str, context: Path) -> dict[str, Any]:
+    """`state`, `info` and `as_dict()` of `tid`, read by a fresh Python process."""
+    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    completed = subprocess.run(
+        [sys.executable, "-c", _SCRIPT, tid],
+        capture_output=True,
+        text=True,
+        env=environment,
+        check=True,
+        timeout=60,
+    )
+    seen: dict[str, Any] = json.loads(completed.stdout)
+    return seen
