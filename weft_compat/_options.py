@@ -9,10 +9,19 @@ that explains what to do instead.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Annotated, Any, Final, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    Strict,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from weft_compat import _serialization
 from weft_compat.exceptions import InvalidOptionValue, UnsupportedOption
@@ -46,6 +55,23 @@ CALL_OPTIONS: Final = frozenset(
         "ignore_result",
         "database",
         "lane",
+        "countdown",
+        "eta",
+        "expires",
+    }
+)
+
+# Celery's retry policy: decoration-time only, as on a Celery task class.
+RETRY_OPTIONS: Final = frozenset(
+    {
+        "autoretry_for",
+        "dont_autoretry_for",
+        "max_retries",
+        "default_retry_delay",
+        "retry_backoff",
+        "retry_backoff_max",
+        "retry_jitter",
+        "retry_kwargs",
     }
 )
 
@@ -61,27 +87,17 @@ DECORATOR_OPTIONS: Final = frozenset(
         "track_started",
         "reject_on_worker_lost",
     }
-    | (CALL_OPTIONS - {"headers", "database"})
+    | RETRY_OPTIONS
+    | (CALL_OPTIONS - {"headers", "database", "countdown", "eta"})
 )
 
-_NOT_YET = "weft_compat does not {what} yet; remove it and {instead}"
-_RETRY = _NOT_YET.format(what="retry tasks", instead="handle the failure in the task")
-
-_DELAYED = _NOT_YET.format(what="delay submission", instead="enqueue when the work is due")
 _NO_CANVAS = "canvas parent/child tracking does not exist on Weft; remove it"
 _NO_PUBLISH_RETRY = "Weft's submission is durable and needs no publish retries; remove it"
 
 # Celery decorator option → why it is refused (a section of the decorator guide page).
 REFUSED_OPTIONS: Final[Mapping[str, str]] = {
-    "autoretry_for": _RETRY,
-    "dont_autoretry_for": _RETRY,
-    "max_retries": _RETRY,
-    "default_retry_delay": _RETRY,
-    "retry_backoff": _RETRY,
-    "retry_backoff_max": _RETRY,
-    "retry_jitter": _RETRY,
-    "retry_kwargs": _RETRY,
-    "expires": _NOT_YET.format(what="expire queued work", instead="check the age in the task"),
+    "countdown": "a delay is chosen per call; use task.using(countdown=...).enqueue(...)",
+    "eta": "a due time is chosen per call; use task.using(eta=...).enqueue(...)",
     "rate_limit": "Weft has no rate limiting; remove it or throttle inside the task",
     "base": "custom Task base classes do not carry over; move the hooks into the function",
     "throws": "expected exceptions are not logged differently; remove it",
@@ -101,9 +117,7 @@ REFUSED_OPTIONS: Final[Mapping[str, str]] = {
 
 # `apply_async` keyword → why `.using(...)` refuses it (a section of the calling guide page).
 REFUSED_CALL_OPTIONS: Final[Mapping[str, str]] = {
-    "countdown": _DELAYED,
-    "eta": _DELAYED,
-    "expires": REFUSED_OPTIONS["expires"],
+    "max_retries": "the retry limit belongs to the task; set it in @weft_task(max_retries=...)",
     "link": "callbacks are not supported; enqueue the next task at the end of this one",
     "link_error": "error callbacks are not supported; catch the error in the task",
     "task_id": "Weft assigns task ids; read `submission.tid` after enqueue",
@@ -160,6 +174,8 @@ def check_call_option_names(options: Mapping[str, Any]) -> None:
 
 
 PositiveSeconds = Annotated[float, Field(gt=0)]
+# A datetime object only: pydantic would otherwise read a number as a Unix timestamp.
+Moment = Annotated[datetime, Strict()]
 QueueName = Annotated[
     str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 ]
@@ -182,9 +198,28 @@ class CallOptions(BaseModel):
     ignore_result: bool = False
     database: Annotated[str, Field(min_length=1)] | None = None
     lane: Literal["pooled", "isolated"] | None = None
+    countdown: Annotated[float, Field(ge=0)] | None = None
+    eta: Moment | None = None
+    expires: Annotated[float, Field(gt=0)] | Moment | None = None
+
+    @field_validator("eta", "expires", mode="after")
+    @classmethod
+    def _aware(cls, value: float | datetime | None) -> float | datetime | None:
+        if isinstance(value, datetime) and value.utcoffset() is None:
+            raise ValueError(
+                "a naive datetime has no time zone, so its moment is ambiguous; pass an aware "
+                "one such as django.utils.timezone.now() + timedelta(...) or "
+                "datetime.now(UTC) + timedelta(...)"
+            )
+        return value
 
     @model_validator(mode="after")
     def _limits_agree(self) -> Self:
+        if self.countdown is not None and self.eta is not None:
+            raise ValueError(
+                f"countdown={self.countdown!r} and eta={self.eta!r} both set when the call is "
+                "due; pass one of them"
+            )
         if (
             self.time_limit is not None
             and self.timeout is not None
@@ -230,13 +265,21 @@ class CallOptions(BaseModel):
             values.pop("time_limit", None)
         if "time_limit" in changes and "timeout" not in changes:
             values.pop("timeout", None)
+        if "countdown" in changes and "eta" not in changes:
+            values.pop("eta", None)
+        if "eta" in changes and "countdown" not in changes:
+            values.pop("countdown", None)
         return build_call_options(values, task_name=task_name)
 
 
-class TaskConfig(BaseModel):
-    """Decoration-time settings that no call can change."""
+ExceptionClasses = tuple[type[BaseException], ...]
+RETRY_KWARGS: Final = frozenset({"countdown", "eta", "max_retries"})
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+
+class TaskConfig(BaseModel):
+    """Decoration-time settings that no call can change, Celery's retry policy among them."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
 
     bind: bool = False
     typing: bool | None = None
@@ -244,6 +287,47 @@ class TaskConfig(BaseModel):
     acks_late: bool | None = None
     track_started: bool | None = None
     reject_on_worker_lost: bool | None = None
+    autoretry_for: ExceptionClasses = ()
+    dont_autoretry_for: ExceptionClasses = ()
+    max_retries: Annotated[int, Field(ge=0)] | None = 3
+    default_retry_delay: Annotated[float, Field(ge=0)] = 180.0
+    retry_backoff: bool | Annotated[float, Field(ge=0)] = False
+    retry_backoff_max: Annotated[float, Field(ge=0)] = 600.0
+    retry_jitter: bool = True
+    retry_kwargs: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("autoretry_for", "dont_autoretry_for", mode="before")
+    @classmethod
+    def _exception_classes(cls, value: Any) -> Any:
+        # Celery takes any iterable of classes; one bare class is accepted as well.
+        if isinstance(value, type):
+            value = (value,)
+        if not isinstance(value, Iterable) or isinstance(value, str | bytes):
+            raise ValueError("must be a tuple of exception classes such as (ConnectionError,)")
+        classes = tuple(value)
+        for item in classes:
+            if not (isinstance(item, type) and issubclass(item, BaseException)):
+                raise ValueError(
+                    f"{item!r} is not an exception class; pass classes such as (ConnectionError,)"
+                )
+        return classes
+
+    @field_validator("retry_kwargs", mode="after")
+    @classmethod
+    def _retry_kwargs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        unknown = sorted(set(value) - RETRY_KWARGS)
+        if unknown:
+            raise ValueError(
+                f"{unknown[0]!r} is not a retry() argument; use {', '.join(sorted(RETRY_KWARGS))}"
+            )
+        return value
+
+    @property
+    def backoff_factor(self) -> int:
+        """Celery's exponential factor: `int(max(1, retry_backoff))`, 0 when off."""
+        if not self.retry_backoff:
+            return 0
+        return int(max(1.0, float(self.retry_backoff)))
 
 
 def build_call_options(values: Mapping[str, Any], *, task_name: str) -> CallOptions:

@@ -9,6 +9,8 @@ keep their meaning.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 __all__ = [
     "ArgumentNotSerializable",
     "CeleryNameRemoved",
@@ -17,10 +19,13 @@ __all__ = [
     "InvalidCallArguments",
     "InvalidOptionValue",
     "InvalidTaskId",
+    "MaxRetriesExceededError",
     "ResultNotReady",
     "ResultNotSerializable",
+    "Retry",
     "SoftTimeLimitExceeded",
     "TaskNotRegistered",
+    "TaskRevokedError",
     "TimeLimitExceeded",
     "UnsupportedOption",
     "WeftCompatError",
@@ -95,3 +100,41 @@ class TimeLimitExceeded(WeftCompatError):
 
 class WorkerLostError(WeftCompatError):
     """The pool process running the call died mid-run, and the call was not redelivered."""
+
+
+class Retry(WeftCompatError):
+    """Raised by `self.retry(...)`: the call was scheduled again (Celery's `Retry`).
+
+    `exc` is the error that caused the retry, `when` the countdown in seconds or the
+    due datetime. The worker records the call as `RETRY`; it is not a failure.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        exc: BaseException | None = None,
+        when: float | datetime | None = None,
+    ) -> None:
+        self.message = message
+        self.exc = exc
+        self.when = when
+        super().__init__(message, exc, when)
+
+    def humanize(self) -> str:
+        """`in 10s` or `at <datetime>`, as Celery words it."""
+        return f"at {self.when}" if isinstance(self.when, datetime) else f"in {self.when}s"
+
+    def __str__(self) -> str:
+        if self.message:
+            return self.message
+        if self.exc is not None:
+            return f"Retry {self.humanize()}: {self.exc!r}"
+        return f"Retry {self.humanize()}"
+
+
+class MaxRetriesExceededError(WeftCompatError):
+    """`self.retry()` was called after `max_retries` retries and no `exc` was given."""
+
+
+class TaskRevokedError(WeftCompatError):
+    """The call was revoked: stopped on request, or not started before it expired."""

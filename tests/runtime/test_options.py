@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -41,6 +42,15 @@ HONOURED = {
     "cpu_percent": 50,
     "metadata": {"team": "growth"},
     "lane": "isolated",
+    "autoretry_for": (ConnectionError,),
+    "dont_autoretry_for": (TimeoutError,),
+    "max_retries": 5,
+    "default_retry_delay": 10.0,
+    "retry_backoff": True,
+    "retry_backoff_max": 60.0,
+    "retry_jitter": False,
+    "retry_kwargs": {"countdown": 5},
+    "expires": 3600.0,
 }
 
 
@@ -98,11 +108,46 @@ def test_an_unknown_option_on_the_bare_decorator_path_is_refused_before_decorati
         ({"queue": "no spaces"}, "queue='no spaces'"),
         ({"cpu_percent": 0}, "cpu_percent=0"),
         ({"metadata": {"when": object()}}, "metadata"),
+        ({"max_retries": -1}, "max_retries=-1"),
+        ({"autoretry_for": (ValueError, "KeyError")}, "'KeyError' is not an exception class"),
+        ({"autoretry_for": "ValueError"}, "tuple of exception classes"),
+        ({"retry_kwargs": {"delay": 5}}, "'delay' is not a retry"),
+        ({"expires": datetime(2030, 1, 1)}, "naive datetime"),
+        ({"expires": 0}, "expires=0"),
     ],
 )
 def test_invalid_option_values_name_the_value(options: dict[str, Any], message: str) -> None:
     with pytest.raises(InvalidOptionValue, match=message):
         define(**options)
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"countdown": -1}, "countdown=-1"),
+        ({"eta": datetime(2030, 1, 1)}, "naive datetime"),
+        ({"countdown": 5, "eta": datetime(2030, 1, 1, tzinfo=UTC)}, "pass one of them"),
+    ],
+)
+def test_invalid_call_timing_names_the_value(options: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidOptionValue, match=message):
+        define().using(**options)
+
+
+def test_countdown_and_eta_replace_each_other_across_using_calls() -> None:
+    when = datetime(2030, 1, 1, tzinfo=UTC)
+    assert define().using(countdown=5).using(eta=when).options.countdown is None
+    assert define().using(eta=when).using(countdown=5).options.eta is None
+
+
+def test_a_single_exception_class_and_a_list_are_accepted_as_celery_does() -> None:
+    assert define(autoretry_for=OSError).config.autoretry_for == (OSError,)
+    assert define(autoretry_for=[OSError, KeyError]).config.autoretry_for == (OSError, KeyError)
+
+
+@pytest.mark.parametrize(("value", "factor"), [(False, 0), (True, 1), (0.5, 1), (3, 3), (0, 0)])
+def test_backoff_factor_follows_celery(value: bool | float, factor: int) -> None:
+    assert define(retry_backoff=value).config.backoff_factor == factor
 
 
 def test_a_non_json_serializer_is_refused() -> None:
