@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from weft_compat import weft_task
 
 
@@ -23,3 +25,19 @@ def register_weft_django_twin() -> object:
         return _noop_body(value)
 
     return noop_weft_django
+
+
+@weft_task(name="benchmarks.started_at")
+def started_at() -> float:
+    """When the call started (Unix seconds); a deferred call's lateness is this minus its due."""
+    import time
+
+    return time.time()
+
+
+@weft_task(name="benchmarks.retries_once", bind=True)
+def retries_once(self: Any, value: int) -> int:
+    """Asks for one retry due at once, then returns `value`: the cost of one retry attempt."""
+    if self.request.retries == 0:
+        raise self.retry(countdown=0)
+    return value

@@ -3,8 +3,9 @@
 By default it stays in the foreground (for systemd, Docker or a process manager): it
 starts a pool master in Weft, replaces it if it ever ends, and on SIGTERM or Ctrl-C
 shuts the pool down cleanly (running calls finish, waiting calls stay queued).
-`--detach` starts the pool and returns; `--stop` shuts a queue's pools down;
-`--status` lists them. The Django management command `weft_worker` runs the same code.
+`--detach` starts the pool and returns; `--stop` shuts a queue's pools down (`--all`:
+every pool, and the movers that submit deferred calls); `--status` lists them. The
+Django management command `weft_worker` runs the same code.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from types import FrameType
 from typing import Final
 
 from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat.due import stop_movers
 from weft_compat.pool import pools, start_pool, stop_all_pools, stop_pool
 from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import is_live
@@ -40,7 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     mode.add_argument("--stop", action="store_true", help="shut the queue's pools down")
     mode.add_argument("--status", action="store_true", help="list the queue's live pools")
     parser.add_argument(
-        "--all", action="store_true", help="with --stop: every queue's pools, not one queue's"
+        "--all",
+        action="store_true",
+        help="with --stop: every queue's pools and the movers, not one queue's pools",
     )
     parser.add_argument(
         "--grace",
@@ -68,6 +72,9 @@ def run_worker(args: argparse.Namespace) -> int:
             else stop_pool(args.queue, timeout=args.grace)
         )
         print(f"stopped {len(stopped)} pool(s)", file=sys.stderr)
+        if args.all:
+            movers = stop_movers(timeout=args.grace)
+            print(f"stopped {len(movers)} mover(s)", file=sys.stderr)
         return 0
     tid = start_pool(args.queue, args.concurrency)
     print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)

@@ -6,7 +6,8 @@ prefork parent does: a process that dies is replaced and the call it held is rel
 (redelivered or failed); a call past its hard `time_limit` has its process killed, ends
 `FAILURE` with `TimeLimitExceeded`, and the process is replaced, while the other
 processes keep serving. Revoke and shutdown requests arrive on the master's control
-queue. Calls left behind by a master that died are released by the next master.
+queue. Calls left behind by a master that died are released by the next master. While
+deferred calls wait, a master also makes sure a mover runs to submit them.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._outcome import Outcome, TaskError
 from weft_compat._states import FAILURE
+from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import is_live, registered, unregister
 from weft_compat.pool._release import end_call, record_of, release, revoked
@@ -68,6 +70,7 @@ class Master:
     def run(self) -> None:
         """Serve until a shutdown request, then let running calls finish."""
         self.release_orphans()
+        ensure_mover(only_if_waiting=True)
         for slot in range(len(self.children)):
             self.spawn(slot)
         while not self.table.stopping:
@@ -87,6 +90,8 @@ class Master:
         self.read_control()
         if time.monotonic() - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
             self.release_orphans()
+            # Deferred calls and retries need a mover; replace one that died.
+            ensure_mover(only_if_waiting=True)
         time.sleep(_TICK_SECONDS)
 
     def replace(self, slot: int, *, reason: str, signal_name: str = "KILL") -> None:
