@@ -2,8 +2,9 @@
 
 Such a call is left unrewritten (it keeps ``apply_async``/``send_task``, which a
 ``weft_task`` refuses by name), and each option in the way is listed with its guide
-section: ``countdown``/``eta``/``expires`` are not supported yet, ``link`` callbacks
-and client-chosen ``task_id`` values are not supported at all.
+section: ``max_retries`` belongs on the task, ``link`` callbacks and client-chosen
+``task_id`` values are not supported at all. ``countdown``, ``eta`` and ``expires``
+carry over to ``.using(...)`` and are not listed.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from weft_compat.codemod.rules._shared import (
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC203"
-DESCRIPTION = "apply_async/send_task options .using(...) does not accept (countdown, eta, link, …)"
+DESCRIPTION = "apply_async/send_task options .using(...) does not accept (max_retries, link, …)"
 _SLOTS = {"apply_async": ("args", "kwargs"), "send_task": ("name", "args", "kwargs")}
 
 
@@ -62,12 +63,6 @@ class CallOptions(Rule):
                 )
             return
         if option in slots or option in CALL_OPTIONS:
-            if method == "send_task" and option in CALL_OPTIONS:
-                self.report(
-                    arg,
-                    f"send_task option {option!r} has no place in weft_compat.enqueue(); "
-                    "set it on the task with @weft_task(...) instead",
-                )
             return
         if option == "serializer" and string_value(arg.value) == "json":
             return
