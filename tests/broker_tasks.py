@@ -135,3 +135,71 @@ def reports_progress_unbound(marker: str) -> str:
     while not os.path.exists(marker) and time.monotonic() < deadline:
         time.sleep(0.05)
     return "finished"
+
+
+def _attempt(marker: str) -> int:
+    """Append this attempt's start time to `marker`; returns how many attempts ran."""
+    with open(marker, "a") as file:
+        file.write(f"{time.time()}\n")
+    with open(marker) as file:
+        return len(file.read().splitlines())
+
+
+@weft_task
+def stamped(marker: str) -> float:
+    """Records when it started (for lateness) and returns that time."""
+    _attempt(marker)
+    return time.time()
+
+
+@weft_task(bind=True, autoretry_for=(ConnectionError,), default_retry_delay=0.2)
+def flaky(self: Any, marker: str, failures: int) -> dict[str, int]:
+    """Fails with ConnectionError `failures` times, then reports its attempt and retries."""
+    attempts = _attempt(marker)
+    if attempts <= failures:
+        raise ConnectionError(f"attempt {attempts} could not connect")
+    return {"attempts": attempts, "retries": self.request.retries}
+
+
+@weft_task(bind=True)
+def retries_itself(self: Any, marker: str) -> int:
+    """Retries twice through `self.retry` with new arguments, then returns its retries."""
+    _attempt(marker)
+    if self.request.retries < 2:
+        raise self.retry(args=(marker,), exc=ValueError("not yet"), countdown=0.2)
+    return int(self.request.retries)
+
+
+@weft_task(autoretry_for=(ConnectionError,), max_retries=2, default_retry_delay=0.1)
+def never_connects(marker: str) -> None:
+    """Always fails: ends FAILURE with its own error after `max_retries` retries."""
+    _attempt(marker)
+    raise ConnectionError("the warehouse is down")
+
+
+@weft_task(bind=True)
+def retries_without_exc(self: Any, marker: str) -> None:
+    """Retries with no `exc`: past the limit, MaxRetriesExceededError."""
+    _attempt(marker)
+    raise self.retry(countdown=0.1, max_retries=1)
+
+
+@weft_task(
+    autoretry_for=(ConnectionError,),
+    retry_backoff=1,
+    retry_jitter=False,
+    max_retries=2,
+)
+def backs_off(marker: str) -> str:
+    """Fails twice; back-off without jitter makes the delays 1 s, then 2 s."""
+    if _attempt(marker) <= 2:
+        raise ConnectionError("busy")
+    return "done"
+
+
+@weft_task(bind=True)
+def retries_once_slowly(self: Any, marker: str) -> str:
+    """Retries once after 4 s, so a handle can read RETRY in between."""
+    if _attempt(marker) == 1:
+        raise self.retry(exc=TimeoutError("upstream timed out"), countdown=4)
+    return "second time lucky"

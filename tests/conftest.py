@@ -11,6 +11,7 @@ import pytest
 
 from weft_compat._broker import close_thread_broker
 from weft_compat._client import close_thread_client, get_client
+from weft_compat.due import stop_movers
 from weft_compat.pool import stop_all_pools
 
 REQUIRE_SERVICES = os.environ.get("WEFT_COMPAT_REQUIRE_SERVICES") == "1"
@@ -53,6 +54,7 @@ def weft_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     try:
         yield root
     finally:
+        stop_movers(timeout=60)
         stop_all_pools(timeout=60)
         client = get_client()
         client.managers.stop()

@@ -14,7 +14,7 @@ _SCRIPT = (
     "from weft_compat import WeftSubmission\n"
     "handle = WeftSubmission.from_tid(sys.argv[1])\n"
     "print(json.dumps({'state': handle.state, 'info': handle.info, "
-    "'as_dict': handle.as_dict()}))\n"
+    "'as_dict': handle.as_dict()}, default=lambda value: value.as_dict()))\n"
 )
 
 

@@ -20,8 +20,12 @@ from weft_compat._client import get_client
 from weft_compat._config import context_path
 
 __all__ = [
+    "DUE_QUEUE",
+    "MOVER_REGISTRY",
     "Broker",
     "call_record",
+    "claimed_prefix",
+    "claimed_queue",
     "control_queue",
     "get_broker",
     "pending_queue",
@@ -70,6 +74,22 @@ def registry_queue(queue: str) -> str:
     return f"{PREFIX}.pool.{queue}"
 
 
+# Deferred calls (countdown, eta, retries) wait here until a mover submits them.
+DUE_QUEUE: Final = f"{PREFIX}.due"
+# The movers' registry (one message per mover, as pools have).
+MOVER_REGISTRY: Final = f"{PREFIX}.movers"
+
+
+def claimed_queue(mover_tid: str) -> str:
+    """Where a mover holds a deferred isolated call while it submits it."""
+    return f"{claimed_prefix()}{mover_tid}"
+
+
+def claimed_prefix() -> str:
+    """The name prefix of every mover's claimed queue."""
+    return f"{PREFIX}.claimed."
+
+
 def control_queue(master_tid: str) -> str:
     """The queue a pool master reads revoke and shutdown requests from."""
     return f"{PREFIX}.control.{master_tid}"
@@ -97,7 +117,12 @@ class Broker(Protocol):
 
     @overload
     def peek_many(
-        self, queue: str, limit: int = ..., *, with_timestamps: Literal[True]
+        self,
+        queue: str,
+        limit: int = ...,
+        *,
+        with_timestamps: Literal[True],
+        after_timestamp: int | None = ...,
     ) -> list[tuple[str, int]]: ...
 
     @overload
@@ -119,6 +144,8 @@ class Broker(Protocol):
     def delete_message_ids(self, queue: str, message_ids: Sequence[int]) -> int: ...
 
     def insert_messages(self, records: Iterable[tuple[str, str, int]]) -> None: ...
+
+    def generate_timestamp(self) -> int: ...
 
     def list_queues(self, *, prefix: str | None = None) -> list[str]: ...
 

@@ -9,10 +9,13 @@ up on the task itself.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from weft_compat._retry import RetryPlan
     from weft_compat._task import WeftTask
+    from weft_compat.exceptions import Retry
 
 __all__ = ["BoundTask", "TaskRequest"]
 
@@ -42,6 +45,8 @@ class TaskRequest:
         self.headers = dict(headers or {})
         self._id = id
         self._id_resolver = id_resolver
+        # Set by `retry()`: the next attempt the worker schedules when this one ends.
+        self.retry_plan: RetryPlan | None = None
 
     @property
     def id(self) -> str | None:
@@ -79,6 +84,46 @@ class BoundTask:
         call_id = task_id or self.request.id
         if call_id is not None:
             store_state(call_id, state, meta)
+
+    @property
+    def max_retries(self) -> int | None:
+        """The task's retry limit (Celery's `self.max_retries`)."""
+        return self._task.config.max_retries
+
+    @property
+    def default_retry_delay(self) -> float:
+        """Seconds before a retry when none is given (Celery's `default_retry_delay`)."""
+        return self._task.config.default_retry_delay
+
+    def retry(
+        self,
+        args: Sequence[Any] | None = None,
+        kwargs: Mapping[str, Any] | None = None,
+        exc: BaseException | None = None,
+        throw: bool = True,
+        eta: datetime | None = None,
+        countdown: float | None = None,
+        max_retries: int | None = None,
+    ) -> Retry:
+        """Schedule another attempt of this call and raise `Retry` (Celery's `self.retry`).
+
+        The attempt is due after `countdown` seconds, at `eta`, or after the task's
+        `default_retry_delay`; past `max_retries`, `exc` (or `MaxRetriesExceededError`)
+        is raised instead. See migration_guide/retries.md.
+        """
+        from weft_compat._retry import retry
+
+        return retry(
+            self._task,
+            self.request,
+            args=args,
+            kwargs=kwargs,
+            exc=exc,
+            throw=throw,
+            eta=eta,
+            countdown=countdown,
+            max_retries=max_retries,
+        )
 
     def __getattr__(self, attribute: str) -> Any:
         return getattr(self._task, attribute)

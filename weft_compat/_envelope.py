@@ -1,7 +1,8 @@
 """The call envelope: everything a worker needs to run one call, as JSON.
 
-It is the payload of the Weft task (isolated lane) or the message a pool process
-claims (pooled lane). The arguments are one
+It is the payload of the Weft task (isolated lane), the message a pool process
+claims (pooled lane), or the message a mover holds until the call is due. The
+arguments are one
 Celery-compatible JSON text, encoded once in the caller, so the worker decodes exactly
 what was validated at enqueue.
 """
@@ -38,6 +39,21 @@ class Envelope:
     queue: str | None = None
     time_limit: float | None = None
     redeliver: bool = True
+    # The lane the call runs in, and what its lane needs to submit it later: the pool's
+    # concurrency (pooled) or the Weft TaskSpec (isolated).
+    lane: str = "isolated"
+    concurrency: int | None = None
+    taskspec: dict[str, Any] | None = None
+    # Deferred work and retries: when the call is due and when it expires (Unix seconds),
+    # and the id its handle goes by when this attempt's own id differs (a retry, or an
+    # isolated call submitted by the mover).
+    eta: float | None = None
+    expires: float | None = None
+    call_id: str | None = None
+    # An isolated call submitted by a mover runs only if it takes this claim first (the
+    # mover's claimed queue and the deferred message's id): the idempotency key.
+    claim_queue: str | None = None
+    claim_id: int | None = None
     version: int = ENVELOPE_VERSION
 
     def to_payload(self) -> dict[str, Any]:

@@ -21,18 +21,29 @@ from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome, TaskError
 from weft_compat._progress import running
 from weft_compat._registry import get_task
-from weft_compat._states import FAILURE, SUCCESS
-from weft_compat.exceptions import ResultNotSerializable, SoftTimeLimitExceeded
+from weft_compat._retry import RetryPlan, run_with_autoretry
+from weft_compat._states import FAILURE, RETRY, SUCCESS
+from weft_compat.exceptions import (
+    ResultNotSerializable,
+    Retry,
+    SoftTimeLimitExceeded,
+    WeftCompatError,
+)
 
 __all__ = ["CallResult", "exception_path", "run_call"]
 
 
 @dataclass(frozen=True, slots=True)
 class CallResult:
-    """The outcome of one call, plus the exception for callers that re-raise it."""
+    """The outcome of one call, plus the exception for callers that re-raise it.
+
+    When the call asked for another attempt, `retry` holds the plan and `outcome` is a
+    `RETRY` state (not an end) carrying the error that caused it.
+    """
 
     outcome: Outcome
     exception: BaseException | None = None
+    retry: RetryPlan | None = None
 
 
 def exception_path(exc: BaseException) -> str:
@@ -64,8 +75,18 @@ def run_call(
             is_eager=eager,
             headers=envelope.headers,
         )
-        with running(request), soft_time_limit(None if eager else envelope.soft_time_limit):
-            value = task.run(request, args, kwargs)
+        try:
+            with running(request), soft_time_limit(None if eager else envelope.soft_time_limit):
+                value = run_with_autoretry(task, request, args, kwargs)
+        except Retry as signal:
+            if request.retry_plan is None:
+                raise WeftCompatError(
+                    f"{task.name!r} raised Retry itself; call self.retry(...) (or raise its "
+                    "result), which schedules the next attempt"
+                ) from signal
+            return _retrying(envelope, request.retry_plan, signal)
+        if request.retry_plan is not None:  # self.retry(throw=False), then returned
+            return _retrying(envelope, request.retry_plan, None)
         if envelope.ignore_result:
             return CallResult(Outcome(SUCCESS, value=None, task=envelope.task))
         try:
@@ -84,6 +105,18 @@ def run_call(
             traceback=traceback.format_exc(),
         )
         return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
+
+
+def _retrying(envelope: Envelope, plan: RetryPlan, signal: Retry | None) -> CallResult:
+    cause = plan.exc or signal
+    error = None
+    if cause is not None:
+        error = TaskError(
+            exception_class_path=exception_path(cause),
+            message=str(cause),
+            traceback="".join(traceback.format_exception(cause)),
+        )
+    return CallResult(Outcome(RETRY, error=error, task=envelope.task), retry=plan)
 
 
 @contextmanager

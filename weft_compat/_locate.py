@@ -1,8 +1,11 @@
 """Where a call stands, whichever lane runs it: one lookup every handle read goes through.
 
-In order: the call's record (an ended call, either lane), the pooled lane's queues
-(waiting or held by a pool process), Weft's own view of the tid (the isolated lane),
-and the record once more, since a call can end between the first look and the last.
+A call's id is its handle's id. Its record may point at a later attempt (a retry, or the
+Weft task a mover submitted for a deferred isolated call); the lookup follows the latest
+such pointer. In order: the record (an ended call, either lane), the due queue (waiting
+to be due), the pooled lane's queues (waiting or held by a pool process), Weft's own view
+of the attempt's tid (the isolated lane), and the record once more, since a call can end
+between the first look and the last.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from weft_compat._client import get_client
 from weft_compat._outcome import Outcome, outcome_in, read_events, read_outcome
 from weft_compat._progress import latest_state
 
-__all__ = ["Location", "locate"]
+__all__ = ["Location", "current_attempt", "locate"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,27 +27,56 @@ class Location:
     status: str | None
     name: str | None = None
     outcome: Outcome | None = None
-    lane: Literal["pooled", "isolated"] | None = None
-    # The latest custom state (`update_state`) and its meta, while the call runs.
+    lane: Literal["pooled", "isolated", "due"] | None = None
+    # The latest custom state (`update_state`, or RETRY) and its meta, while the call runs.
     progress: tuple[str, Any] | None = None
+    # The id of the call's current attempt: its own id, a retry's due message, a Weft tid.
+    attempt: str | None = None
+    retries: int = 0
+
+
+def current_attempt(call_id: str, events: list[dict[str, Any]]) -> str:
+    """The id of the latest attempt the record of `call_id` points at (else the call's own)."""
+    current = call_id
+    for event in events:
+        if "attempt_id" in event:
+            current = str(event["attempt_id"])
+    return current
 
 
 def locate(call_id: str) -> Location:
     """Find the call `call_id`."""
     events = read_events(call_id)
+    retries = sum(1 for event in events if event.get("state") == "RETRY")
     outcome = outcome_in(events)
     if outcome is not None:
-        return Location(outcome.raw_status, outcome.task, outcome)
+        return Location(outcome.raw_status, outcome.task, outcome, retries=retries)
     progress = latest_state(events)
+    attempt = current_attempt(call_id, events)
+    from weft_compat.due._queue import locate_due
     from weft_compat.pool._control import locate_pooled
 
-    pooled = locate_pooled(int(call_id))
+    name = locate_due(int(attempt))
+    if name is not None:
+        return Location(
+            "scheduled", name, lane="due", progress=progress, attempt=attempt, retries=retries
+        )
+    pooled = locate_pooled(int(attempt))
     if pooled is not None:
-        return Location(pooled[0], pooled[1], lane="pooled", progress=progress)
-    snapshot = get_client().task(call_id).snapshot()
+        return Location(
+            pooled[0], pooled[1], lane="pooled", progress=progress, attempt=attempt, retries=retries
+        )
+    snapshot = get_client().task(attempt).snapshot()
     if snapshot is not None and snapshot.status != "unknown":
-        return Location(snapshot.status, snapshot.name, lane="isolated", progress=progress)
+        return Location(
+            snapshot.status,
+            snapshot.name,
+            lane="isolated",
+            progress=progress,
+            attempt=attempt,
+            retries=retries,
+        )
     outcome = read_outcome(call_id)
     if outcome is not None:
-        return Location(outcome.raw_status, outcome.task, outcome)
+        return Location(outcome.raw_status, outcome.task, outcome, retries=retries)
     return Location(None)

@@ -21,6 +21,7 @@ UNKNOWN: Final = "UNKNOWN"
 READY_STATES: Final = frozenset({SUCCESS, FAILURE, REVOKED})
 
 _FROM_WEFT: Final[dict[str, str]] = {
+    "scheduled": PENDING,
     "created": PENDING,
     "queued": PENDING,
     "reserved": RECEIVED,
@@ -31,6 +32,7 @@ _FROM_WEFT: Final[dict[str, str]] = {
     "timeout": FAILURE,
     "cancelled": REVOKED,
     "killed": REVOKED,
+    "expired": REVOKED,
     "unknown": UNKNOWN,
 }
 

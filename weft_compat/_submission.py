@@ -19,13 +19,21 @@ from weft.client import CommandTimeoutError, TaskResult
 from weft_compat import _serialization
 from weft_compat._broker import get_broker, wait_for_change
 from weft_compat._client import get_client
-from weft_compat._locate import Location, locate
-from weft_compat._outcome import Outcome, TaskError, forget_record, read_outcome
+from weft_compat._locate import Location, current_attempt, locate
+from weft_compat._outcome import (
+    Outcome,
+    TaskError,
+    forget_record,
+    outcome_in,
+    read_events,
+    read_outcome,
+)
 from weft_compat._states import (
     FAILURE,
     PENDING,
     READY_STATES,
     RECEIVED,
+    RETRY,
     REVOKED,
     STARTED,
     SUCCESS,
@@ -37,6 +45,7 @@ from weft_compat.exceptions import InvalidTaskId, ResultNotReady
 __all__ = ["WeftSubmission", "local_outcomes"]
 
 _TID: Final = re.compile(r"\d{19}")
+_ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"})
 # How often `result()` re-reads the stored outcome after Weft reports the end.
 _OUTCOME_POLL_SECONDS: Final = 0.02
 _OUTCOME_GRACE_SECONDS: Final = 2.0
@@ -134,37 +143,52 @@ class WeftSubmission:
     def result(self, timeout: float | None = None) -> TaskResult:
         """Wait for the call to finish and return Weft's `TaskResult`, value decoded.
 
-        Raises `TimeoutError` if it has not finished within `timeout` seconds.
+        A retried call is followed through its attempts to the final one. Raises
+        `TimeoutError` if it has not finished within `timeout` seconds.
         """
         if self._tid in local_outcomes:
             return self._local_result()
-        since = get_broker().get_data_version()
-        location = locate(self._tid)
-        if location.outcome is None and location.lane == "isolated":
-            return self._isolated_result(timeout)
-        outcome = location.outcome
-        if outcome is None:
-            deadline = math.inf if timeout is None else time.monotonic() + timeout
+        deadline = math.inf if timeout is None else time.monotonic() + timeout
+        while True:
+            since = get_broker().get_data_version()
+            location = locate(self._tid)
+            if location.outcome is not None:
+                return _task_result(self._tid, location.outcome)
+            if location.lane == "isolated" and location.attempt is not None:
+                finished = self._isolated_result(location.attempt, deadline, timeout)
+                if finished is not None:
+                    return finished
+                continue  # The attempt asked for a retry: follow the next one.
+            outcome = None
             for _ in wait_for_change(deadline, since=since):
-                outcome = read_outcome(self._tid)
-                if outcome is not None:
+                events = read_events(self._tid)
+                outcome = outcome_in(events)
+                if outcome is not None or current_attempt(self._tid, events) != location.attempt:
                     break
-        if outcome is None:
-            raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
-        return _task_result(self._tid, outcome)
+            if outcome is not None:
+                return _task_result(self._tid, outcome)
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
 
-    def _isolated_result(self, timeout: float | None) -> TaskResult:
+    def _isolated_result(
+        self, attempt: str, deadline: float, timeout: float | None
+    ) -> TaskResult | None:
+        # Wait for the Weft task of the current attempt; None when it handed on to a retry.
+        remaining = None if math.isinf(deadline) else max(0.0, deadline - time.monotonic())
         try:
-            raw = get_client().task(self._tid).result(timeout=timeout)
+            raw = get_client().task(attempt).result(timeout=remaining)
         except CommandTimeoutError as exc:
             raise TimeoutError(
                 f"task {self._tid} did not finish within {timeout!r} seconds"
             ) from exc
+        events = read_events(self._tid)
+        if outcome_in(events) is None and current_attempt(self._tid, events) != attempt:
+            return None
         outcome = self._await_outcome(raw.status)
         value = _decode(outcome.value) if outcome is not None else raw.value
         return TaskResult(
-            tid=raw.tid,
-            status=raw.status,
+            tid=self._tid,
+            status=outcome.raw_status if outcome is not None else raw.status,
             value=value,
             stdout=raw.stdout,
             stderr=raw.stderr,
@@ -252,9 +276,22 @@ class WeftSubmission:
         if state == FAILURE:
             errors = self.errors
             return errors[-1] if errors else None
-        if state in {PENDING, RECEIVED, STARTED, REVOKED, UNKNOWN}:
+        if state == REVOKED:
+            outcome = self._outcome()
+            return outcome.error if outcome is not None else None
+        if state in {PENDING, RECEIVED, STARTED, UNKNOWN}:
             return None
-        return self.progress()
+        meta = self.progress()
+        if state == RETRY and isinstance(meta, dict) and set(meta) == _ERROR_FIELDS:
+            return TaskError(**meta)
+        return meta
+
+    @property
+    def retries(self) -> int:
+        """How many times the call was retried so far (its `self.request.retries`)."""
+        if self._tid in local_outcomes:
+            return 0
+        return locate(self._tid).retries
 
     def stop(self) -> None:
         """Cancel the call if queued, or stop it if running (Celery's `revoke`)."""
@@ -268,12 +305,18 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return
         location = locate(self._tid)
-        if location.lane == "pooled":
+        attempt = location.attempt or self._tid
+        if location.lane == "due":
+            from weft_compat.due._queue import revoke_due
+
+            if not revoke_due(int(attempt), self._tid):
+                self._revoke(signal_name)  # Submitted meanwhile: stop it where it went.
+        elif location.lane == "pooled":
             from weft_compat.pool._control import revoke_pooled
 
-            revoke_pooled(int(self._tid), signal_name)
+            revoke_pooled(int(attempt), signal_name, record=self._tid)
         elif location.lane == "isolated":
-            task = get_client().task(self._tid)
+            task = get_client().task(attempt)
             task.stop() if signal_name == "TERM" else task.kill()
 
     def forget(self) -> None:
@@ -295,6 +338,7 @@ class WeftSubmission:
             "exists": status is not None,
             "ready": state in READY_STATES,
             "successful": state == SUCCESS,
+            "retries": location.retries,
         }
         if state == SUCCESS:
             outcome = location.outcome or self._await_outcome("completed")
@@ -316,10 +360,18 @@ class WeftSubmission:
         return f"<WeftSubmission {self._name or '?'} {self._tid}>"
 
 
+_WAITING: Final = frozenset({"scheduled", "created", "queued", "reserved", "spawning"})
+
+
 def _state_of(location: Location) -> str:
-    # While the call runs, a custom state it reported (`update_state`) wins over STARTED.
-    if location.progress is not None and location.status in {"running", "spawning"}:
-        return location.progress[0]
+    # Between attempts a retried call is RETRY; while an attempt runs, a custom state it
+    # reported (`update_state`) wins over STARTED.
+    if location.progress is not None:
+        state = location.progress[0]
+        if state == RETRY and location.status in _WAITING:
+            return RETRY
+        if state != RETRY and location.status in {"running", "spawning"}:
+            return state
     return state_from_weft(location.status)
 
 

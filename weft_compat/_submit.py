@@ -10,7 +10,9 @@ through these two functions.
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
@@ -67,6 +69,7 @@ def prepare_call(
     soft = options.soft_time_limit or settings.DEFAULT_SOFT_TIME_LIMIT
     queue, lane, config = resolve_lane(options, settings)
     acks = task.config
+    now = time.time()
     envelope = Envelope(
         task=task.name,
         module=task.func.__module__,
@@ -79,8 +82,30 @@ def prepare_call(
         queue=queue,
         time_limit=options.hard_limit or settings.DEFAULT_TIMEOUT,
         redeliver=acks.acks_late is not False and acks.reject_on_worker_lost is not False,
+        lane=lane,
+        concurrency=config.concurrency if lane == "pooled" else None,
+        taskspec=task.taskspec_template if lane == "isolated" else None,
+        eta=_due(options, now),
+        expires=_moment(options.expires, now),
     )
     return PreparedCall(task, options, envelope, lane, config)
+
+
+def _due(options: CallOptions, now: float) -> float | None:
+    # Due in the future only; a countdown of 0 or a past eta submits at once, as in Celery.
+    due = _moment(options.eta, now) if options.eta is not None else None
+    if options.countdown:
+        due = now + options.countdown
+    return due if due is not None and due > now else None
+
+
+def _moment(value: float | datetime | None, now: float) -> float | None:
+    """Unix seconds for an aware datetime, or `now` plus a number of seconds."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return now + value
 
 
 def taskspec_template(task: WeftTask[Any, Any], options: CallOptions) -> dict[str, Any]:
@@ -111,6 +136,10 @@ def dispatch(prepared: PreparedCall) -> WeftSubmission:
     mode = _testmode.active_mode()
     if mode is not None:
         return mode.handle(prepared)
+    if prepared.envelope.eta is not None:
+        from weft_compat.due._queue import defer
+
+        return WeftSubmission(defer(prepared.envelope), prepared.task.name)
     if prepared.lane == "pooled":
         from weft_compat.pool._submit import submit_pooled
 

@@ -13,6 +13,7 @@ in Django, the setting `WEFT_COMPAT = {"TEST_MODE": "immediate" | "recording"}`.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from collections.abc import Iterator
@@ -50,7 +51,14 @@ class ImmediateMode:
     def handle(self, prepared: PreparedCall) -> WeftSubmission:
         """Run the call now, as a worker would, and return its handle."""
         tid = _local_tid()
-        result = run_call(prepared.envelope, request_id=tid, eager=True)
+        envelope = prepared.envelope
+        result = run_call(envelope, request_id=tid, eager=True)
+        # A retry runs again at once, without its delay, until it ends.
+        while result.retry is not None:
+            plan = result.retry
+            call = _serialization.encode_call(envelope.task, plan.args, plan.kwargs)
+            envelope = dataclasses.replace(envelope, call=call, attempt=envelope.attempt + 1)
+            result = run_call(envelope, request_id=tid, eager=True)
         local_outcomes[tid] = result.outcome
         if self.propagate and result.exception is not None:
             raise result.exception

@@ -1,9 +1,11 @@
-"""The Weft function target that runs one weft_compat call in a worker process.
+"""The Weft function target that runs one weft_compat call, and what both lanes share.
 
 Weft imports `weft_compat.worker:run` in a fresh interpreter and passes it the call
-envelope. It prepares the process (the task module's import root, Django when a
-settings module travels with the call), runs the call, stores the outcome where any
-process can read it, and re-raises a failure so Weft records the task as failed.
+envelope (the isolated lane); pool processes call `serve_call` for each call they claim
+(the pooled lane). Either way the process is prepared (the task module's import root,
+Django when a settings module travels with the call), an expired call is not started,
+the call runs, and `finish` stores its outcome on the call's record where any process
+can read it, or schedules its next attempt when it asked for a retry.
 """
 
 from __future__ import annotations
@@ -13,33 +15,56 @@ import os
 import sys
 from typing import Any
 
+from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
-from weft_compat._outcome import write_outcome
+from weft_compat._outcome import outcome_in, read_events, write_outcome
+from weft_compat._states import RETRY, SUCCESS
+from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
-__all__ = ["execute", "run"]
+__all__ = ["execute", "finish", "run", "serve_call"]
 
 
 def run(payload: Any = None) -> Any:
     """Run one call; Weft calls this with the envelope the caller submitted."""
     envelope = Envelope.from_payload(payload)
+    if not _take_claim(envelope):
+        return None  # Another submission of this deferred call took it: run nothing.
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
-    result = execute(envelope, request_id=tid)
-    if tid is not None and not (envelope.ignore_result and result.exception is None):
-        write_outcome(tid, result.outcome)
-    if result.exception is not None:
+    record = envelope.call_id or tid
+    result = execute(envelope, request_id=record)
+    if record is not None:
+        finish(envelope, record, result)
+    if result.exception is not None and result.retry is None:
         raise result.exception
     # Weft's own tools (`weft result`) show the plain JSON; handles read the stored outcome.
     value = result.outcome.value
     return None if value is None else json.loads(value)
 
 
+def serve_call(envelope: Envelope, record: str) -> None:
+    """Run a claimed pooled call unless its record shows it ended or moved on already.
+
+    A call is redelivered when its pool process is lost; if that happened after the
+    call ended or scheduled its retry, running it again would repeat that.
+    """
+    events = read_events(record)
+    if outcome_in(events) is not None or any(
+        event.get("state") == RETRY and int(event.get("retries", 0)) >= envelope.attempt
+        for event in events
+    ):
+        return
+    finish(envelope, record, execute(envelope, request_id=record))
+
+
 def execute(envelope: Envelope, *, request_id: str | None) -> CallResult:
     """Prepare this process for the call (its import root, Django) and run it.
 
-    Both lanes' worker processes run calls through here.
+    A call whose `expires` moment has passed is not started and ends `REVOKED`.
     """
+    if is_expired(envelope):
+        return CallResult(expired_outcome(envelope))
     if envelope.import_root and envelope.import_root not in sys.path:
         sys.path.insert(0, envelope.import_root)
     if envelope.settings_module:
@@ -48,3 +73,21 @@ def execute(envelope: Envelope, *, request_id: str | None) -> CallResult:
         with django_call(envelope.settings_module):
             return run_call(envelope, request_id=request_id)
     return run_call(envelope, request_id=request_id)
+
+
+def finish(envelope: Envelope, record: str, result: CallResult) -> None:
+    """Store the call's outcome on its record, or schedule the retry it asked for."""
+    if result.retry is not None:
+        schedule_retry(envelope, record, result.retry, result.outcome)
+        return
+    ignored = envelope.ignore_result and result.outcome.state == SUCCESS
+    if ignored and envelope.lane == "isolated":
+        return  # Weft's own status says SUCCESS; there is no value to keep.
+    write_outcome(record, result.outcome)
+
+
+def _take_claim(envelope: Envelope) -> bool:
+    # The idempotency key of a call submitted by a mover: only one submission takes it.
+    if envelope.claim_queue is None or envelope.claim_id is None:
+        return True
+    return get_broker().delete_message_ids(envelope.claim_queue, [envelope.claim_id]) == 1

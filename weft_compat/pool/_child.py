@@ -25,11 +25,11 @@ from weft_compat._broker import get_broker, pending_queue, running_queue, wait_f
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
 from weft_compat._execute import exception_path
-from weft_compat._outcome import Outcome, TaskError, read_outcome, write_outcome
+from weft_compat._outcome import Outcome, TaskError, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._slots import SlotTable, slot_file
-from weft_compat.worker import execute
+from weft_compat.worker import serve_call
 
 __all__ = ["ChildSpec", "child_main"]
 
@@ -102,10 +102,8 @@ def _refuse(call_id: str, exc: Exception) -> None:
 
 
 def _run_one(envelope: Envelope, call_id: int) -> None:
-    tid = str(call_id)
-    if read_outcome(tid) is not None:
-        return  # Redelivered after it had already ended: the outcome stands.
-    write_outcome(tid, execute(envelope, request_id=tid).outcome)
+    # A retry's attempts each have their own message; the handle's id is the first one.
+    serve_call(envelope, envelope.call_id or str(call_id))
 
 
 if __name__ == "__main__":

@@ -36,15 +36,20 @@ def locate_pooled(call_id: int) -> tuple[Literal["queued", "running"], str | Non
     return None
 
 
-def revoke_pooled(call_id: int, signal_name: Literal["TERM", "KILL"]) -> bool:
-    """Cancel a waiting call or stop a running one; False if the call is not in a pool."""
+def revoke_pooled(
+    call_id: int, signal_name: Literal["TERM", "KILL"], *, record: str | None = None
+) -> bool:
+    """Cancel a waiting call or stop a running one; False if the call is not in a pool.
+
+    `record` is the handle's id when `call_id` is a later attempt's message.
+    """
     broker = get_broker()
     found = locate_pooled(call_id)
     if found is None:
         return False
     status, task, queue = found
     if status == "queued" and broker.delete_message_ids(queue, [call_id]) == 1:
-        write_outcome(str(call_id), revoked(task, signal_name))
+        write_outcome(record or str(call_id), revoked(task, signal_name))
         return True
     if status == "queued":  # Claimed in the meantime: it is running now.
         found = locate_pooled(call_id)

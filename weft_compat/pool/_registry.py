@@ -21,7 +21,16 @@ from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
 from weft_compat._config import context_path
 
-__all__ = ["MASTER_TARGET", "MasterEntry", "ensure_pool", "is_live", "live_masters", "start_master"]
+__all__ = [
+    "MASTER_TARGET",
+    "MasterEntry",
+    "ensure_pool",
+    "entries_in",
+    "is_live",
+    "live_masters",
+    "register",
+    "start_master",
+]
 
 MASTER_TARGET: Final = "weft_compat.pool.master:serve"
 ENDED_STATUSES: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed"})
@@ -57,7 +66,12 @@ def is_live(tid: str, *, registered_at: int | None = None) -> bool:
 
 def registered(queue: str) -> list[MasterEntry]:
     """Every registry entry of `queue`, oldest first, live or not."""
-    entries = get_broker().peek_many(registry_queue(queue), 1000, with_timestamps=True)
+    return entries_in(registry_queue(queue))
+
+
+def entries_in(registry: str) -> list[MasterEntry]:
+    """Every entry of the registry queue `registry` (pools' or movers'), oldest first."""
+    entries = get_broker().peek_many(registry, 1000, with_timestamps=True)
     found = []
     for body, message_id in entries:
         data = json.loads(body)
@@ -75,6 +89,12 @@ def registered(queue: str) -> list[MasterEntry]:
 def unregister(queue: str, entry: MasterEntry) -> None:
     """Drop `entry` from the registry of `queue`."""
     get_broker().delete_message_ids(registry_queue(queue), [entry.message_id])
+
+
+def register(registry: str, tid: str, concurrency: int, *, autostarted: bool) -> None:
+    """Add an entry for the task `tid` to the registry queue `registry`."""
+    entry = {"tid": tid, "concurrency": concurrency, "autostarted": autostarted}
+    get_broker().write(registry, json.dumps(entry))
 
 
 def live_masters(queue: str) -> list[MasterEntry]:
@@ -113,8 +133,7 @@ def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
         "metadata": {"weft_compat.pool": queue, "weft_compat.concurrency": concurrency},
     }
     handle = get_client().submit(template, payload={"payload": payload})
-    entry = {"tid": handle.tid, "concurrency": concurrency, "autostarted": autostarted}
-    get_broker().write(registry_queue(queue), json.dumps(entry))
+    register(registry_queue(queue), handle.tid, concurrency, autostarted=autostarted)
     return handle.tid
 
 

@@ -10,6 +10,7 @@ one call that crashes its process cannot crash the pool for ever.
 
 from __future__ import annotations
 
+import json
 from typing import Final
 
 from weft_compat._broker import get_broker, pending_queue, pool_key
@@ -18,21 +19,30 @@ from weft_compat._outcome import REDELIVERED, Outcome, TaskError, note, read_eve
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
 from weft_compat.exceptions import WeftCompatError
 
-__all__ = ["MAX_DELIVERIES", "end_call", "release"]
+__all__ = ["MAX_DELIVERIES", "end_call", "record_of", "release"]
 
 MAX_DELIVERIES: Final = 3
 _LOST = "weft_compat.exceptions.WorkerLostError"
 
 
-def end_call(
-    running: str,
-    call_id: int,
-    outcome: Outcome,
-) -> None:
-    """Store `outcome` for a held call (unless it already has one) and drop the call."""
-    events = read_events(str(call_id))
+def record_of(body: str, message_id: int) -> str:
+    """The id of the call a queued message belongs to: its own, or a retry's first id."""
+    try:
+        call_id = json.loads(body).get("weft_compat", {}).get("call_id")
+    except (ValueError, AttributeError):
+        call_id = None
+    return str(call_id) if call_id else str(message_id)
+
+
+def end_call(running: str, call_id: int, outcome: Outcome, *, record: str | None = None) -> None:
+    """Store `outcome` for a held call (unless it already has one) and drop the call.
+
+    `record` is the call's id when the message's own id differs (a retry's attempt).
+    """
+    record = record or str(call_id)
+    events = read_events(record)
     if not any(event.get("state") in READY_STATES for event in events):
-        write_outcome(str(call_id), outcome)
+        write_outcome(record, outcome)
     get_broker().delete_message_ids(running, [call_id])
 
 
@@ -44,16 +54,21 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     except (WeftCompatError, ValueError, TypeError):
         broker.delete_message_ids(running, [call_id])
         return "dropped"
-    events = read_events(str(call_id))
+    record = envelope.call_id or str(call_id)
+    events = read_events(record)
     if any(event.get("state") in READY_STATES for event in events):
         broker.delete_message_ids(running, [call_id])
         return "ended"
-    deliveries = 1 + sum(1 for event in events if event.get("event") == REDELIVERED)
+    deliveries = 1 + sum(
+        1
+        for event in events
+        if event.get("event") == REDELIVERED and event.get("attempt", 1) == envelope.attempt
+    )
     if not count_delivery:
         deliveries -= 1
     if envelope.redeliver and deliveries < MAX_DELIVERIES:
         if count_delivery:
-            note(str(call_id), REDELIVERED, delivery=deliveries)
+            note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
         # The call keeps its id, and so its place at the front of the queue.
         key = pool_key(envelope.queue or "", envelope.settings_module)
         broker.move_one(running, pending_queue(key), exact_timestamp=call_id)
@@ -65,7 +80,7 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     )
     message = f"the pool process running call {call_id} died mid-run, and {reason}"
     error = TaskError(exception_class_path=_LOST, message=message, traceback="")
-    end_call(running, call_id, Outcome(FAILURE, error=error, task=envelope.task))
+    end_call(running, call_id, Outcome(FAILURE, error=error, task=envelope.task), record=record)
     return "failed"
 
 

@@ -27,7 +27,7 @@ from weft_compat._outcome import Outcome, TaskError
 from weft_compat._states import FAILURE
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import is_live, registered, unregister
-from weft_compat.pool._release import end_call, release, revoked
+from weft_compat.pool._release import end_call, record_of, release, revoked
 from weft_compat.pool._slots import SlotTable, slot_file
 
 __all__ = ["serve"]
@@ -100,10 +100,11 @@ class Master:
         running = running_queue(self.queue, self.tid, slot)
         for body, held in get_broker().peek_many(running, 100, with_timestamps=True):
             task = json.loads(body).get("weft_compat", {}).get("task")
+            record = record_of(body, held)
             if held == call_id and reason == "limit":
-                end_call(running, held, _time_limit_outcome(held, task))
+                end_call(running, held, _time_limit_outcome(held, task), record=record)
             elif held == call_id and reason == "revoke":
-                end_call(running, held, revoked(task, signal_name))
+                end_call(running, held, revoked(task, signal_name), record=record)
             else:
                 release(running, held, body)
         if not self.table.stopping:
@@ -140,7 +141,8 @@ class Master:
             entry = get_broker().peek_one(running, exact_timestamp=call_id, with_timestamps=True)
             if entry is not None:
                 task = json.loads(entry[0]).get("weft_compat", {}).get("task")
-                end_call(running, call_id, revoked(task, signal_name))
+                record = record_of(entry[0], call_id)
+                end_call(running, call_id, revoked(task, signal_name), record=record)
                 return
 
     def release_orphans(self) -> None:

@@ -1,0 +1,190 @@
+"""countdown, eta and expires in both lanes: deferred calls wait in the broker's due queue
+and a mover submits each exactly once, through restarts and side by side."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from tests import broker_tasks
+from tests.elsewhere import read_elsewhere
+from weft_compat import WeftSubmission
+from weft_compat._broker import DUE_QUEUE, get_broker
+from weft_compat._client import get_client
+from weft_compat._envelope import Envelope
+from weft_compat.due import live_movers, start_mover, stop_movers
+from weft_compat.due.mover import SUBMITTED, Mover
+
+pytestmark = pytest.mark.broker
+
+LANES = ["pooled", "isolated"]
+# A Weft tid no task has: a mover by that id is never live, as one that died.
+GONE_MOVER = "1000000000000000001"
+
+
+@pytest.fixture(autouse=True)
+def warm(weft_context: Path) -> None:
+    """A running mover and pool, as in a deployment: the first deferral starts them, in
+    a second or two on this machine, which would make that one call late."""
+    assert broker_tasks.add.using(countdown=0.1).enqueue(1, 1).result(timeout=90).value == 2
+
+
+def note_time(handle: WeftSubmission) -> float:
+    broker = get_broker()
+    for body, message_id in broker.peek_many(
+        f"weft_compat.call.{handle.tid}", 100, with_timestamps=True
+    ):
+        if SUBMITTED in body:
+            return message_id / 1e9
+    raise AssertionError(f"{handle!r} was never submitted by a mover")
+
+
+def runs(marker: Path) -> int:
+    return len(marker.read_text().splitlines()) if marker.exists() else 0
+
+
+@pytest.mark.parametrize("lane", LANES)
+@pytest.mark.parametrize("how", ["countdown", "eta"])
+def test_a_deferred_call_is_pending_then_runs_on_time(
+    lane: str, how: str, weft_context: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "stamp"
+    due = time.time() + 2
+    timing = {"countdown": 2} if how == "countdown" else {"eta": datetime.fromtimestamp(due, UTC)}
+    handle = broker_tasks.stamped.using(lane=lane, **timing).enqueue(str(marker))
+    assert handle.state == "PENDING" and handle.exists()
+    seen = read_elsewhere(handle.tid, weft_context)
+    assert seen["state"] == "PENDING" and seen["as_dict"]["name"] == "tests.broker_tasks.stamped"
+    started = handle.result(timeout=90).value
+    assert handle.state == "SUCCESS"
+    assert started >= due - 0.05
+    if lane == "pooled":
+        assert started - due < 1.0
+    else:  # submitted within a second; the task's own process then takes about one more
+        assert note_time(handle) - due < 1.0
+        assert started - due < 4.0
+    assert runs(marker) == 1
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_a_call_that_expires_before_it_is_due_ends_revoked_with_a_reason(
+    lane: str, weft_context: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "expired"
+    handle = broker_tasks.stamped.using(lane=lane, countdown=1.5, expires=0.5).enqueue(str(marker))
+    handle.result(timeout=60)
+    assert handle.state == "REVOKED"
+    assert handle.status() == "expired"
+    assert handle.info.exception_class_path == "weft_compat.exceptions.TaskRevokedError"
+    assert "expired" in handle.info.message
+    assert runs(marker) == 0
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_work_that_starts_after_it_expired_is_not_run(
+    lane: str, weft_context: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "late"
+    past = datetime.now(UTC) - timedelta(seconds=1)
+    handle = broker_tasks.stamped.using(lane=lane, expires=past).enqueue(str(marker))
+    handle.result(timeout=60)
+    assert handle.state == "REVOKED"
+    assert read_elsewhere(handle.tid, weft_context)["state"] == "REVOKED"
+    assert runs(marker) == 0
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_stopping_a_deferred_call_revokes_it_before_it_runs(
+    lane: str, weft_context: Path, tmp_path: Path
+) -> None:
+    marker = tmp_path / "stopped"
+    handle = broker_tasks.stamped.using(lane=lane, countdown=1.5).enqueue(str(marker))
+    handle.stop()
+    assert handle.state == "REVOKED"
+    time.sleep(2.5)
+    assert runs(marker) == 0
+    assert handle.state == "REVOKED"
+
+
+def test_deferred_work_survives_a_mover_restart_and_runs_once(
+    weft_context: Path, tmp_path: Path
+) -> None:
+    markers = {lane: tmp_path / f"restart-{lane}" for lane in LANES}
+    handles = {
+        lane: broker_tasks.stamped.using(lane=lane, countdown=3).enqueue(str(marker))
+        for lane, marker in markers.items()
+    }
+    assert live_movers()
+    stop_movers(timeout=60)
+    time.sleep(3.5)  # Due meanwhile, with no mover running.
+    assert all(handle.state == "PENDING" for handle in handles.values())
+    start_mover()
+    for lane, handle in handles.items():
+        assert handle.result(timeout=90).value is not None
+        assert runs(markers[lane]) == 1
+
+
+def test_a_mover_lost_after_claiming_is_recovered_and_the_call_runs_once(
+    weft_context: Path, tmp_path: Path
+) -> None:
+    """The mover dies between claiming an isolated call and linking its Weft task, twice:
+    once before submitting, once after. Each call still runs exactly once."""
+    marker_before = tmp_path / "lost-before-submit"
+    marker_after = tmp_path / "lost-after-submit"
+    before = broker_tasks.stamped.using(lane="isolated", countdown=30).enqueue(str(marker_before))
+    after = broker_tasks.stamped.using(lane="isolated", countdown=30).enqueue(str(marker_after))
+    lost = Mover(GONE_MOVER)
+    broker = get_broker()
+    for handle in (before, after):
+        assert broker.move_one(DUE_QUEUE, lost.claimed, exact_timestamp=int(handle.tid))
+    # The second one was also submitted, but the link was never written.
+    body = broker.peek_one(lost.claimed, exact_timestamp=int(after.tid), with_timestamps=False)
+    assert body is not None
+    claimed = dataclasses.replace(
+        Envelope.from_json(body),
+        call_id=after.tid,
+        claim_queue=lost.claimed,
+        claim_id=int(after.tid),
+    )
+    orphan = get_client().submit(
+        Envelope.from_json(body).taskspec or {}, payload={"payload": claimed.to_payload()}
+    )
+    survivor = Mover("1000000000000000002")
+    survivor.recover()  # What a live mover does at start and every few seconds.
+    assert broker.peek_one(lost.claimed, with_timestamps=False) is None
+    for handle in (before, after):
+        envelope_body = broker.peek_one(
+            DUE_QUEUE, exact_timestamp=int(handle.tid), with_timestamps=False
+        )
+        if envelope_body is not None:  # Make it due now, as time would.
+            survivor.submit(int(handle.tid))
+    for handle in (before, after):
+        assert handle.result(timeout=90).value is not None
+    get_client().task(orphan.tid).result(timeout=90)
+    assert runs(marker_before) == 1
+    assert runs(marker_after) == 1
+
+
+@pytest.mark.parametrize("lane", LANES)
+def test_concurrent_movers_do_not_double_submit(
+    lane: str, weft_context: Path, tmp_path: Path
+) -> None:
+    extra = [start_mover(), start_mover()]
+    count = 20 if lane == "pooled" else 3
+    due = datetime.now(UTC) + timedelta(seconds=3)
+    markers = [tmp_path / f"many-{lane}-{index}" for index in range(count)]
+    handles = [
+        broker_tasks.stamped.using(lane=lane, eta=due).enqueue(str(marker)) for marker in markers
+    ]
+    try:
+        for handle in handles:
+            handle.result(timeout=120)
+        time.sleep(1)
+        assert [runs(marker) for marker in markers] == [1] * count
+        assert {entry.tid for entry in live_movers()} >= set(extra)
+    finally:
+        assert set(extra) <= set(stop_movers(timeout=60))

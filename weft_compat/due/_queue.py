@@ -1,0 +1,137 @@
+"""The due queue: deferred calls and retries held in Weft's broker until they are due.
+
+A deferred call is its envelope (with `eta` set) written to `weft_compat.due`; the
+message id is the call's id, so the handle exists at once and resolves anywhere. A retry
+is the next attempt's envelope written there together with the `RETRY` event on the
+call's record, in one transaction, so a worker lost between the two cannot leave a
+retry half-scheduled. Nothing sleeps per deferred call: a mover (`mover.py`) submits
+each one when it is due.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import time
+from typing import TYPE_CHECKING
+
+from weft_compat import _serialization
+from weft_compat._broker import DUE_QUEUE, call_record, claimed_prefix, get_broker, pool_key
+from weft_compat._envelope import Envelope
+from weft_compat._outcome import Outcome, TaskError, write_outcome
+from weft_compat._states import RETRY, REVOKED
+
+if TYPE_CHECKING:
+    from weft_compat._retry import RetryPlan
+
+__all__ = [
+    "defer",
+    "expired_outcome",
+    "is_expired",
+    "locate_due",
+    "revoke_due",
+    "schedule_retry",
+]
+
+_REVOKED_ERROR = "weft_compat.exceptions.TaskRevokedError"
+_INSERT_ATTEMPTS = 5
+
+
+def defer(envelope: Envelope) -> str:
+    """Hold `envelope` until its `eta`; returns the call's id.
+
+    A pooled call's pool is started now, so it is ready when the call is due.
+    """
+    from weft_compat.due._registry import ensure_mover
+
+    ensure_mover()
+    if envelope.lane == "pooled":
+        from weft_compat.pool._registry import ensure_pool
+
+        key = pool_key(envelope.queue or "default", envelope.settings_module)
+        ensure_pool(key, envelope.concurrency or 1)
+    return str(get_broker().write(DUE_QUEUE, envelope.to_json()))
+
+
+def schedule_retry(envelope: Envelope, record_id: str, plan: RetryPlan, reason: Outcome) -> str:
+    """Schedule the next attempt of the call `record_id` and mark the call `RETRY`.
+
+    `reason` is the `RETRY` outcome of the attempt that asked (its error is the retry's
+    cause, read through `.info`). Returns the id of the due message.
+    """
+    from weft_compat.due._registry import ensure_mover
+
+    following = dataclasses.replace(
+        envelope,
+        call=_serialization.encode_call(envelope.task, plan.args, plan.kwargs),
+        attempt=envelope.attempt + 1,
+        eta=plan.eta,
+        call_id=record_id,
+        claim_queue=None,
+        claim_id=None,
+    )
+    meta = reason.error.as_dict() if reason.error is not None else None
+    ensure_mover()
+    broker = get_broker()
+    for attempt in range(_INSERT_ATTEMPTS):
+        due_id, event_id = broker.generate_timestamp(), broker.generate_timestamp()
+        event = {
+            "state": RETRY,
+            "meta": _serialization.encode(meta),
+            "retries": plan.retries,
+            "eta": plan.eta,
+            "attempt_id": str(due_id),
+        }
+        try:
+            broker.insert_messages(
+                [
+                    (DUE_QUEUE, following.to_json(), due_id),
+                    (call_record(record_id), json.dumps(event), event_id),
+                ]
+            )
+        except sqlite3.IntegrityError:  # an id taken meanwhile: draw fresh ones
+            if attempt == _INSERT_ATTEMPTS - 1:
+                raise
+            continue
+        return str(due_id)
+    raise AssertionError("unreachable")
+
+
+def locate_due(call_id: int) -> str | None:
+    """The task name of a call still waiting to be due (or being submitted), else None."""
+    broker = get_broker()
+    queues = [DUE_QUEUE, *broker.list_queues(prefix=claimed_prefix())]
+    for queue in queues:
+        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
+        if body is not None:
+            return Envelope.from_json(body).task
+    return None
+
+
+def revoke_due(call_id: int, record_id: str) -> bool:
+    """Cancel a call waiting to be due; False if it is not (or no longer) waiting."""
+    broker = get_broker()
+    body = broker.peek_one(DUE_QUEUE, exact_timestamp=call_id, with_timestamps=False)
+    if body is None or broker.delete_message_ids(DUE_QUEUE, [call_id]) != 1:
+        return False
+    write_outcome(
+        record_id, Outcome(REVOKED, status="cancelled", task=Envelope.from_json(body).task)
+    )
+    return True
+
+
+def is_expired(envelope: Envelope, now: float | None = None) -> bool:
+    """Whether the call's `expires` moment has passed."""
+    return envelope.expires is not None and (now or time.time()) >= envelope.expires
+
+
+def expired_outcome(envelope: Envelope) -> Outcome:
+    """The `REVOKED` outcome of a call that did not start before it expired."""
+    moment = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(envelope.expires or 0))
+    error = TaskError(
+        exception_class_path=_REVOKED_ERROR,
+        message=f"expired: the call was not started before {moment} UTC",
+        traceback="",
+    )
+    return Outcome(REVOKED, error=error, status="expired", task=envelope.task)

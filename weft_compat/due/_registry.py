@@ -1,0 +1,97 @@
+"""Which movers run, and starting one when deferred work exists and none does.
+
+A mover is a long-lived Weft function task (`weft_compat.due.mover:serve`), registered
+in `weft_compat.movers` the way pool masters are registered per queue. Deferring a call
+(a countdown, an eta or a retry) starts one if none is live, checked at most every few
+seconds per process; pool masters check as well while deferred work waits, so a mover
+that died is replaced even when nothing new is deferred.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from typing import Any, Final
+
+from weft_compat._broker import DUE_QUEUE, MOVER_REGISTRY, control_queue, get_broker
+from weft_compat._client import get_client
+from weft_compat._config import context_path
+from weft_compat.pool._registry import MasterEntry, entries_in, is_live, register
+
+__all__ = ["MOVER_TARGET", "ensure_mover", "live_movers", "start_mover", "stop_movers"]
+
+MOVER_TARGET: Final = "weft_compat.due.mover:serve"
+_RECHECK_SECONDS: Final = 5.0
+
+_lock = threading.Lock()
+_verified: dict[tuple[int, str | None], float] = {}
+
+
+def live_movers() -> list[MasterEntry]:
+    """The movers Weft reports live; entries of ended movers are dropped on the way."""
+    live = []
+    for entry in entries_in(MOVER_REGISTRY):
+        if is_live(entry.tid, registered_at=entry.message_id):
+            live.append(entry)
+        else:
+            get_broker().delete_message_ids(MOVER_REGISTRY, [entry.message_id])
+    return live
+
+
+def start_mover(*, autostarted: bool = False) -> str:
+    """Submit a mover task, register it, and return its tid."""
+    payload: dict[str, Any] = {"context": context_path()}
+    template = {
+        "name": "weft_compat.due:mover",
+        "spec": {"type": "function", "function_target": MOVER_TARGET},
+        "metadata": {"weft_compat.mover": True},
+    }
+    handle = get_client().submit(template, payload={"payload": payload})
+    register(MOVER_REGISTRY, handle.tid, 0, autostarted=autostarted)
+    return handle.tid
+
+
+def ensure_mover(*, only_if_waiting: bool = False) -> None:
+    """Start a mover unless one is live (checked at most every few seconds per process).
+
+    With `only_if_waiting`, start one only when deferred work is waiting.
+    """
+    key = (os.getpid(), context_path())
+    if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+        return
+    with _lock:
+        if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+            return
+        waiting = (
+            not only_if_waiting
+            or get_broker().peek_one(DUE_QUEUE, with_timestamps=False) is not None
+        )
+        if waiting and not live_movers():
+            start_mover(autostarted=True)
+        _verified[key] = time.monotonic()
+
+
+def stop_movers(*, timeout: float | None = 30.0) -> list[str]:
+    """Ask every mover to exit and wait up to `timeout` seconds; returns their tids.
+
+    Deferred calls stay in the due queue; the next mover submits them.
+    """
+    entries = entries_in(MOVER_REGISTRY)
+    for entry in entries:
+        get_broker().write(control_queue(entry.tid), json.dumps({"shutdown": True}))
+    _verified.clear()
+    deadline = None if timeout is None else time.monotonic() + timeout
+    waiting = list(entries)
+    while waiting:
+        waiting = [entry for entry in waiting if is_live(entry.tid, registered_at=entry.message_id)]
+        if waiting and deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(
+                f"movers {[entry.tid for entry in waiting]} did not stop within {timeout!r}s"
+            )
+        if waiting:
+            time.sleep(0.1)
+    for entry in entries:
+        get_broker().delete_message_ids(MOVER_REGISTRY, [entry.message_id])
+    return [entry.tid for entry in entries]

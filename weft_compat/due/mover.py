@@ -1,0 +1,211 @@
+"""The mover: submits each deferred call when it is due, exactly once.
+
+`serve` runs as a long-lived Weft function task. It keeps the due queue's calls in a
+heap ordered by due time, learning new ones as they are written, and at each due time:
+
+- a call that expired meanwhile ends `REVOKED`;
+- a pooled call is moved, in one broker operation keeping its id, into its queue's
+  pending queue (starting the pool if needed);
+- an isolated call is first claimed (moved into this mover's claimed queue), then
+  submitted as a Weft task whose envelope names the claim, then linked from the call's
+  record. The worker runs the call only if it takes the claim, so the claim is the
+  idempotency key: a mover that dies before the link leaves the claim behind, the next
+  mover puts it back in the due queue, and of two submissions at most one ever runs.
+
+Several movers may run at once: every step is an atomic broker operation on one id, so
+whichever mover gets to a call first submits it and the others find nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import heapq
+import json
+import os
+import signal
+import time
+from types import FrameType
+from typing import Any, Final
+
+from weft_compat._broker import (
+    DUE_QUEUE,
+    MOVER_REGISTRY,
+    claimed_prefix,
+    claimed_queue,
+    control_queue,
+    get_broker,
+    pending_queue,
+    pool_key,
+    wait_for_change,
+)
+from weft_compat._client import get_client
+from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._envelope import Envelope
+from weft_compat._outcome import note, read_events, write_outcome
+from weft_compat.due._queue import expired_outcome, is_expired
+from weft_compat.exceptions import WeftCompatError
+from weft_compat.pool._registry import ensure_pool, is_live
+
+__all__ = ["SUBMITTED", "Mover", "serve"]
+
+# The record event linking a deferred isolated call to the Weft task that runs it.
+SUBMITTED: Final = "submitted"
+_RESCAN_SECONDS: Final = 10.0
+_IDLE_WAIT_SECONDS: Final = 0.5
+# Ids come from clocks in several processes, so a message can commit with an id a
+# little below one already seen; each incremental scan looks back this far.
+_LOOKBACK_NS: Final = 5 * 10**9
+_SCAN_BATCH: Final = 1000
+
+
+class Mover:
+    """One mover's view of the due queue and what it has claimed."""
+
+    def __init__(self, tid: str) -> None:
+        self.tid = tid
+        self.claimed = claimed_queue(tid)
+        self.heap: list[tuple[float, int]] = []
+        self.known: set[int] = set()
+        self.seen = 0
+        self.last_rescan = 0.0
+        self.stopping = False
+
+    def scan(self, *, full: bool = False) -> None:
+        """Learn the due queue's calls written since the last scan (all, with `full`)."""
+        if full:
+            self.heap, self.known, self.seen = [], set(), 0
+            self.last_rescan = time.monotonic()
+        broker = get_broker()
+        after = max(0, self.seen - _LOOKBACK_NS)
+        while True:
+            batch = broker.peek_many(
+                DUE_QUEUE, _SCAN_BATCH, with_timestamps=True, after_timestamp=after
+            )
+            for body, message_id in batch:
+                if message_id not in self.known:
+                    self.known.add(message_id)
+                    heapq.heappush(self.heap, (_due_time(body), message_id))
+                self.seen = max(self.seen, message_id)
+            if len(batch) < _SCAN_BATCH:
+                return
+            after = batch[-1][1]
+
+    def step(self, now: float | None = None) -> float | None:
+        """Submit every call due by `now`; returns the next due time, if any."""
+        moment = time.time() if now is None else now
+        while self.heap and self.heap[0][0] <= moment:
+            _, message_id = heapq.heappop(self.heap)
+            self.known.discard(message_id)
+            self.submit(message_id)
+        return self.heap[0][0] if self.heap else None
+
+    def submit(self, message_id: int) -> None:
+        """Submit the due call `message_id`, unless another mover or a revoke got it first."""
+        broker = get_broker()
+        body = broker.peek_one(DUE_QUEUE, exact_timestamp=message_id, with_timestamps=False)
+        if body is None:
+            return
+        try:
+            envelope = Envelope.from_json(body)
+        except (WeftCompatError, ValueError, TypeError):
+            broker.delete_message_ids(DUE_QUEUE, [message_id])
+            return
+        record = envelope.call_id or str(message_id)
+        if is_expired(envelope):
+            if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
+                write_outcome(record, expired_outcome(envelope))
+            return
+        if envelope.lane == "pooled":
+            key = pool_key(envelope.queue or "default", envelope.settings_module)
+            ensure_pool(key, envelope.concurrency or os.cpu_count() or 1)
+            broker.move_one(DUE_QUEUE, pending_queue(key), exact_timestamp=message_id)
+            return
+        if broker.move_one(DUE_QUEUE, self.claimed, exact_timestamp=message_id) is None:
+            return
+        self.submit_isolated(envelope, message_id, record)
+
+    def submit_isolated(self, envelope: Envelope, message_id: int, record: str) -> None:
+        """Submit a claimed isolated call as a Weft task and link it from the record."""
+        claimed = dataclasses.replace(
+            envelope, call_id=record, claim_queue=self.claimed, claim_id=message_id
+        )
+        template = envelope.taskspec or {}
+        task = get_client().submit(template, payload={"payload": claimed.to_payload()})
+        note(record, SUBMITTED, attempt_id=task.tid, due=message_id)
+
+    def recover(self) -> None:
+        """Put back calls claimed by movers that are gone and never linked them."""
+        broker = get_broker()
+        for queue in broker.list_queues(prefix=claimed_prefix()):
+            owner = queue.removeprefix(claimed_prefix())
+            if owner == self.tid or is_live(owner):
+                continue
+            for body, message_id in broker.peek_many(queue, 1000, with_timestamps=True):
+                record = json.loads(body)["weft_compat"].get("call_id") or str(message_id)
+                linked = any(
+                    event.get("event") == SUBMITTED and event.get("due") == message_id
+                    for event in read_events(record)
+                )
+                if not linked:
+                    broker.move_one(queue, DUE_QUEUE, exact_timestamp=message_id)
+
+    def read_control(self) -> None:
+        """Apply a shutdown request addressed to this mover."""
+        broker = get_broker()
+        queue = control_queue(self.tid)
+        while (entry := broker.peek_one(queue, with_timestamps=True)) is not None:
+            broker.delete_message_ids(queue, [entry[1]])
+            if json.loads(entry[0]).get("shutdown"):
+                self.stopping = True
+
+    def run(self) -> None:
+        """Serve until asked to stop."""
+        self.recover()
+        self.scan(full=True)
+        while not self.stopping:
+            version = get_broker().get_data_version()
+            upcoming = self.step()
+            self.read_control()
+            if time.monotonic() - self.last_rescan > _RESCAN_SECONDS:
+                self.recover()
+                self.scan(full=True)
+                continue
+            wait = _IDLE_WAIT_SECONDS
+            if upcoming is not None:
+                wait = max(0.0, min(wait, upcoming - time.time()))
+            for _ in wait_for_change(time.monotonic() + wait, since=version):
+                break
+            self.scan()
+
+
+def _due_time(body: str) -> float:
+    try:
+        eta = json.loads(body)["weft_compat"].get("eta")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return 0.0  # Not an envelope: `submit` drops it.
+    return float(eta) if eta is not None else 0.0
+
+
+def serve(payload: Any = None) -> dict[str, Any]:
+    """Weft function target: move deferred calls until asked to stop."""
+    context = payload.get("context") if isinstance(payload, dict) else None
+    if context:
+        os.environ[CONTEXT_ENV_VAR] = context
+    tid = get_client().tasks.resolve_tid(pid=os.getpid())
+    if tid is None:
+        raise RuntimeError("a mover must run as a Weft task")
+    mover = Mover(tid)
+
+    def _terminate(_signum: int, _frame: FrameType | None) -> None:
+        mover.stopping = True
+
+    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGINT, _terminate)
+    try:
+        mover.run()
+    finally:
+        broker = get_broker()
+        for body, message_id in broker.peek_many(MOVER_REGISTRY, 1000, with_timestamps=True):
+            if json.loads(body).get("tid") == tid:
+                broker.delete_message_ids(MOVER_REGISTRY, [message_id])
+    return {"mover": tid}
