@@ -53,8 +53,33 @@ def test_non_identifier_kwargs_keys_stay_a_mapping() -> None:
     )
 
 
-def test_countdown_keeps_the_call() -> None:
-    check_noop(HEAD + "send.apply_async((1,), countdown=10)\n", RULES, modules=TASKS)
+def test_countdown_moves_to_using() -> None:
+    rewritten(
+        "send.apply_async((1,), countdown=10)\n",
+        "send.using(countdown=10).enqueue(1)\n",
+    )
+
+
+def test_eta_and_expires_move_to_using_as_written() -> None:
+    rewritten(
+        "send.apply_async(args=[pk], eta=when, expires=when + timedelta(hours=1))\n",
+        "send.using(eta=when, expires=when + timedelta(hours=1)).enqueue(pk)\n",
+    )
+
+
+def test_delay_options_keep_their_order_among_the_others() -> None:
+    rewritten(
+        "send.apply_async((1,), {'resend': True}, queue='q', countdown=5, expires=60)\n",
+        "send.using(queue='q', countdown=5, expires=60).enqueue(1, resend=True)\n",
+    )
+
+
+def test_max_retries_keeps_the_call() -> None:
+    check_noop(HEAD + "send.apply_async((1,), max_retries=3)\n", RULES, modules=TASKS)
+
+
+def test_a_refused_option_keeps_the_delay_options_too() -> None:
+    check_noop(HEAD + "send.apply_async((1,), countdown=10, link=cb)\n", RULES, modules=TASKS)
 
 
 def test_splatted_options_keep_the_call() -> None:

@@ -41,7 +41,34 @@ def test_countdown_the_task_cannot_take_is_flagged() -> None:
         RULES,
         modules=TASKS,
     )
-    assert "'countdown'" in outcome.findings[0].message
+    message = outcome.findings[0].message
+    assert "passes 'countdown' to the task as an argument" in message
+    assert message.endswith(
+        "if the option was meant, write mail.using(countdown=...).enqueue(...), otherwise drop it"
+    )
+    assert outcome.findings[0].guide == "migration_guide/calling.md#wc201-delay_unresolved"
+
+
+def test_eta_through_a_module_attribute_names_the_same_receiver() -> None:
+    outcome = check_flagged(
+        "from proj import tasks\n\ntasks.mail.delay(1, eta=when)\n",
+        ["WC201"],
+        RULES,
+        modules=TASKS,
+    )
+    assert "write tasks.mail.using(eta=...).enqueue(...)" in outcome.findings[0].message
+
+
+def test_max_retries_the_task_cannot_take_points_at_the_decorator() -> None:
+    outcome = check_flagged(
+        "from proj.tasks import mail\n\nmail.delay(1, max_retries=3)\n",
+        ["WC201"],
+        RULES,
+        modules=TASKS,
+    )
+    assert "@weft_task(max_retries=...)" in outcome.findings[0].message
+    assert ".using(max_retries" not in outcome.findings[0].message
+    assert outcome.findings[0].guide == "migration_guide/calling.md#max_retries"
 
 
 def test_eta_reaching_var_keyword_is_not_flagged() -> None:

@@ -32,8 +32,36 @@ def test_current_app() -> None:
     )
 
 
-def test_options_keep_the_call() -> None:
-    check_noop("from proj.celery import app\n\napp.send_task('a', countdown=1)\n", RULES)
+def test_countdown_goes_through_the_task_the_name_finds() -> None:
+    check_rewritten(
+        "from proj.celery import app\n\napp.send_task('a.b', args=[1], countdown=60)\n",
+        "import weft_compat\n\nweft_compat.get_task('a.b').using(countdown=60).enqueue(1)\n",
+        RULES,
+    )
+
+
+def test_call_options_move_to_using_in_order() -> None:
+    check_rewritten(
+        "from proj.celery import app\n\n"
+        "app.send_task('a.b', (1,), {'x': 2}, queue='q', eta=when, expires=3600)\n",
+        "import weft_compat\n\n"
+        "weft_compat.get_task('a.b').using(queue='q', eta=when, expires=3600).enqueue(1, x=2)\n",
+        RULES,
+    )
+
+
+def test_json_serializer_is_dropped() -> None:
+    check_rewritten(
+        "from proj.celery import app\n\napp.send_task('a.b', serializer='json')\n",
+        "import weft_compat\n\nweft_compat.enqueue('a.b')\n",
+        RULES,
+    )
+
+
+def test_refused_options_keep_the_call() -> None:
+    check_noop(
+        "from proj.celery import app\n\napp.send_task('a', countdown=1, max_retries=2)\n", RULES
+    )
 
 
 def test_other_receivers_are_left_alone() -> None:

@@ -18,6 +18,8 @@ RULES = ("settings",)
         ("CELERY_RESULT_BACKEND", "own broker"),
         ("CELERY_TASK_SERIALIZER", "JSON"),
         ("CELERY_RESULT_SERIALIZER", "JSON"),
+        ("CELERY_TIMEZONE", "every eta/expires datetime is aware"),
+        ("CELERY_ENABLE_UTC", "every eta/expires datetime is aware"),
         ("CELERY_SOMETHING_NEW", "no weft_compat counterpart"),
     ],
 )

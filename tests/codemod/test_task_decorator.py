@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.codemod.tools import check_noop, check_rewritten
+from tests.codemod.tools import ALL, check_noop, check_rewritten
 
 RULES = ("task_decorator",)
 
@@ -47,6 +47,39 @@ def test_options_are_carried_over_unchanged() -> None:
         """,
         RULES,
     )
+
+
+def test_a_retrying_task_migrates_whole_with_nothing_to_report() -> None:
+    outcome = check_rewritten(
+        """\
+        from celery import shared_task
+
+        @shared_task(bind=True, autoretry_for=(OSError,), max_retries=5, retry_backoff=True,
+                     retry_jitter=False, expires=600)
+        def sync(self, pk):
+            if self.request.retries > 2:
+                log(pk)
+            try:
+                push(pk)
+            except ValueError as exc:
+                raise self.retry(exc=exc, countdown=2**self.request.retries, max_retries=9)
+        """,
+        """\
+        from weft_compat import weft_task
+
+        @weft_task(bind=True, autoretry_for=(OSError,), max_retries=5, retry_backoff=True,
+                     retry_jitter=False, expires=600)
+        def sync(self, pk):
+            if self.request.retries > 2:
+                log(pk)
+            try:
+                push(pk)
+            except ValueError as exc:
+                raise self.retry(exc=exc, countdown=2**self.request.retries, max_retries=9)
+        """,
+        ALL,
+    )
+    assert outcome.findings == []
 
 
 def test_aliased_shared_task_resolves() -> None:

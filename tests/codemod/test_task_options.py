@@ -11,7 +11,7 @@ RULES = ("task_options",)
 
 @pytest.mark.parametrize(
     "option",
-    ["max_retries=3", "autoretry_for=(OSError,)", "rate_limit='1/m'", "expires=60", "throws=()"],
+    ["rate_limit='1/m'", "throws=()", "countdown=10", "eta=when", "Request='x.Y'"],
 )
 def test_refused_options_are_flagged(option: str) -> None:
     outcome = check_flagged(
@@ -20,7 +20,42 @@ def test_refused_options_are_flagged(option: str) -> None:
         RULES,
     )
     name = option.partition("=")[0]
-    assert outcome.findings[0].guide == f"migration_guide/decorator.md#{name}"
+    assert outcome.findings[0].guide == f"migration_guide/decorator.md#{name.lower()}"
+    assert f"task option {name!r} is refused by @weft_task" in outcome.findings[0].message
+
+
+def test_countdown_on_the_decorator_points_at_using() -> None:
+    outcome = check_flagged(
+        "from celery import shared_task\n\n@shared_task(countdown=10)\ndef f():\n    pass\n",
+        ["WC202"],
+        RULES,
+    )
+    assert "task.using(countdown=...).enqueue(...)" in outcome.findings[0].message
+
+
+def test_retry_policy_and_expires_carry_over_unreported() -> None:
+    check_noop(
+        """\
+        from celery import shared_task
+
+        @shared_task(bind=True, autoretry_for=(OSError,), dont_autoretry_for=(ValueError,),
+                     max_retries=5, default_retry_delay=10, retry_backoff=True,
+                     retry_backoff_max=600, retry_jitter=False, retry_kwargs={"countdown": 5},
+                     expires=3600)
+        def f(self):
+            pass
+        """,
+        RULES,
+    )
+
+
+def test_retry_option_typo_is_flagged_with_a_suggestion() -> None:
+    outcome = check_flagged(
+        "from celery import shared_task\n\n@shared_task(max_retry=5)\ndef f():\n    pass\n",
+        ["WC202"],
+        RULES,
+    )
+    assert "did you mean 'max_retries'" in outcome.findings[0].message
 
 
 def test_typo_is_flagged_with_a_suggestion() -> None:
@@ -51,7 +86,7 @@ def test_splatted_options_are_flagged() -> None:
 
 def test_refused_options_stay_flagged_after_migration() -> None:
     check_flagged(
-        "from weft_compat import weft_task\n\n@weft_task(max_retries=3)\ndef f():\n    pass\n",
+        "from weft_compat import weft_task\n\n@weft_task(rate_limit='1/m')\ndef f():\n    pass\n",
         ["WC202"],
         RULES,
     )

@@ -40,7 +40,7 @@ class Finding:
 
 
 def guide_link(page_and_anchor: str) -> str:
-    """``calling.md#countdown`` → ``migration_guide/calling.md#countdown``."""
+    """``calling.md#link`` → ``migration_guide/calling.md#link``."""
     return f"{GUIDE_DIR}/{page_and_anchor}"
 
 

@@ -10,7 +10,11 @@ _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks i
 _JSON = "delete it: weft_compat always serialises with JSON"
 _WORKER = "delete it: pools run as Weft tasks (`weft-compat worker`, migration_guide/workers.md)"
 _ROUTING = "delete it and set queue= on the tasks that need one"
-_NO_SCHEDULING = "delete it: weft_compat does not schedule work"
+# Celery reads a naive eta in this zone; weft_compat refuses naive datetimes instead.
+_AWARE_ONLY = (
+    "delete it once every eta/expires datetime is aware: weft_compat refuses naive ones "
+    "rather than reading them in a default time zone"
+)
 
 # Keys are setting names without the CELERY_ prefix; old (Celery 3) spellings included.
 MAPPING = {
@@ -30,8 +34,8 @@ MAPPING = {
     "TASK_SERIALIZER": _JSON,
     "RESULT_SERIALIZER": _JSON,
     "ACCEPT_CONTENT": _JSON,
-    "TIMEZONE": _NO_SCHEDULING,
-    "ENABLE_UTC": _NO_SCHEDULING,
+    "TIMEZONE": _AWARE_ONLY,
+    "ENABLE_UTC": _AWARE_ONLY,
     "TASK_DEFAULT_QUEUE": "becomes WEFT_COMPAT['DEFAULT_QUEUE']",
     "TASK_ROUTES": _ROUTING,
     "TASK_QUEUES": _ROUTING,

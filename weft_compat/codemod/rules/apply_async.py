@@ -1,7 +1,8 @@
 """WC104: ``task.apply_async(args, kwargs, **options)`` → ``task[.using(...)].enqueue(...)``.
 
-Rewritten only when every option is one ``.using(...)`` accepts; otherwise the call is
-left whole and ``call_options`` (WC203) names the options in the way. ``args`` and
+Rewritten only when every option is one ``.using(...)`` accepts (``countdown``, ``eta``
+and ``expires`` among them); otherwise the call is left whole and ``call_options``
+(WC203) names the options in the way, such as ``max_retries`` or ``link``. ``args`` and
 ``kwargs`` literals are spread into the call; other expressions are unpacked.
 """
 
@@ -63,13 +64,34 @@ def spread_kwargs(value: cst.BaseExpression) -> list[cst.Arg]:
     return [cst.Arg(value=value, star="**")]
 
 
+def using_options(args: Sequence[cst.Arg], slots: Sequence[str]) -> list[cst.Arg] | None:
+    """The keyword arguments outside ``slots``, for ``.using(...)``; None if one cannot go.
+
+    ``countdown``, ``eta`` and ``expires`` carry over like the rest: ``.using(...)``
+    takes them with Celery's meaning, and refuses a naive ``eta`` when the call runs.
+    """
+    options: list[cst.Arg] = []
+    for arg in args:
+        name = keyword_name(arg)
+        if name is None or name in slots:
+            continue
+        if name == "serializer" and string_value(arg.value) == "json":
+            continue  # the only serializer weft_compat has
+        if name not in CALL_OPTIONS:
+            return None
+        options.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
+    return options
+
+
 def split_call(args: Sequence[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]] | None:
     """``(call arguments, options)`` of an apply_async-style call, None if unusual."""
     positional = [arg for arg in args if arg.keyword is None and not arg.star]
     if len(positional) > 2 or any(arg.star for arg in args):
         return None
+    options = using_options(args, ("args", "kwargs"))
+    if options is None:
+        return None
     call_args: list[cst.Arg] = []
-    options: list[cst.Arg] = []
     named = {"args": None, "kwargs": None} | {
         keyword_name(arg): arg.value for arg in args if keyword_name(arg) in ("args", "kwargs")
     }
@@ -79,15 +101,6 @@ def split_call(args: Sequence[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]] |
         call_args += spread_args(named["args"])
     if named["kwargs"] is not None:
         call_args += spread_kwargs(named["kwargs"])
-    for arg in args:
-        name = keyword_name(arg)
-        if name is None or name in ("args", "kwargs"):
-            continue
-        if name == "serializer" and string_value(arg.value) == "json":
-            continue  # the only serializer weft_compat has
-        if name not in CALL_OPTIONS:
-            return None
-        options.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))
     return call_args, options
 
 

@@ -2,8 +2,12 @@
 
 Such a call is left unrewritten (it keeps ``apply_async``/``send_task``, which a
 ``weft_task`` refuses by name), and each option in the way is listed with its guide
-section: ``countdown``/``eta``/``expires`` are not supported yet, ``link`` callbacks
-and client-chosen ``task_id`` values are not supported at all.
+section: ``max_retries`` belongs on the task, ``link`` callbacks and client-chosen
+``task_id`` values are not supported at all. ``countdown``, ``eta`` and ``expires``
+carry over to ``.using(...)`` and are not listed, except for an ``eta``/``expires``
+built right there from a naive datetime (``datetime.utcnow() + timedelta(...)``, as
+Celery's documentation writes it), which ``.using(...)`` refuses when the call runs.
+Values computed elsewhere are not followed.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from weft_compat.codemod.rules._shared import (
     CALL_OPTIONS,
     REFUSED_CALL_OPTIONS,
     closest,
+    dotted,
     keyword_name,
     method_call,
     string_value,
@@ -21,12 +26,35 @@ from weft_compat.codemod.rules._shared import (
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC203"
-DESCRIPTION = "apply_async/send_task options .using(...) does not accept (countdown, eta, link, …)"
+DESCRIPTION = (
+    "apply_async/send_task options .using(...) does not accept (max_retries, link, naive eta, …)"
+)
 _SLOTS = {"apply_async": ("args", "kwargs"), "send_task": ("name", "args", "kwargs")}
+_MOMENTS = ("eta", "expires")
+GET_TASK = "weft_compat.get_task"
+# datetime constructors that always return a naive datetime.
+_NAIVE = frozenset(
+    {"datetime.datetime.utcnow", "datetime.datetime.utcfromtimestamp", "datetime.datetime.today"}
+)
+# Constructors that return a naive datetime unless given a time zone: its keyword, position.
+_NAIVE_WITHOUT_ZONE = {
+    "datetime.datetime.now": ("tz", 0),
+    "datetime.datetime.fromtimestamp": ("tz", 1),
+    "datetime.datetime": ("tzinfo", 7),
+}
+
+
+def _has_zone(call: cst.Call, keyword: str, position: int) -> bool:
+    positional = [arg for arg in call.args if arg.keyword is None]
+    return (
+        any(arg.star for arg in call.args)
+        or len(positional) > position
+        or any(keyword_name(arg) == keyword for arg in call.args)
+    )
 
 
 class CallOptions(Rule):
-    """Flags the options that keep a dispatch call from being rewritten."""
+    """Flags the options that keep a dispatch call from being rewritten, and naive moments."""
 
     NAME = "call_options"
     CODE = CODE
@@ -35,7 +63,12 @@ class CallOptions(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         method = method_call(node)
-        if method is None or method[1] not in _SLOTS:
+        if method is None:
+            return
+        if method[1] == "using" and self._is_task(method[0]):
+            self._check_moments(node, "using")  # migrated already, or written by hand
+            return
+        if method[1] not in _SLOTS:
             return
         receiver, name = method
         if name == "apply_async" and self.context.task(receiver) is None:
@@ -52,6 +85,42 @@ class CallOptions(Rule):
             )
         for arg in node.args:
             self._check(arg, name, slots)
+        self._check_moments(node, name)
+
+    def _is_task(self, receiver: cst.BaseExpression) -> bool:
+        if isinstance(receiver, cst.Call):
+            return self.context.qualified_name(receiver.func) == GET_TASK
+        return self.context.task(receiver) is not None
+
+    def _check_moments(self, node: cst.Call, method: str) -> None:
+        for arg in node.args:
+            option = keyword_name(arg)
+            if option not in _MOMENTS:
+                continue
+            naive = self._naive_datetime(arg.value)
+            if naive is not None:
+                self.report(
+                    naive,
+                    f"{method}() option {option!r} is built from {dotted(naive.func)}(), a "
+                    "naive datetime, which .using(...) refuses when the call runs; use an "
+                    "aware one such as django.utils.timezone.now() or "
+                    "datetime.now(timezone.utc)",
+                )
+
+    def _naive_datetime(self, value: cst.BaseExpression) -> cst.Call | None:
+        """The naive datetime constructor ``value`` is built from, if it shows one."""
+        if isinstance(value, cst.BinaryOperation):
+            # datetime ± timedelta keeps the datetime's zone, or its lack of one.
+            return self._naive_datetime(value.left) or self._naive_datetime(value.right)
+        if not isinstance(value, cst.Call):
+            return None
+        qualified = self.context.qualified_name(value.func)
+        if qualified in _NAIVE:
+            return value
+        zone = _NAIVE_WITHOUT_ZONE.get(qualified or "")
+        if zone is not None and not _has_zone(value, *zone):
+            return value
+        return None
 
     def _check(self, arg: cst.Arg, method: str, slots: tuple[str, ...]) -> None:
         option = keyword_name(arg)
@@ -62,12 +131,6 @@ class CallOptions(Rule):
                 )
             return
         if option in slots or option in CALL_OPTIONS:
-            if method == "send_task" and option in CALL_OPTIONS:
-                self.report(
-                    arg,
-                    f"send_task option {option!r} has no place in weft_compat.enqueue(); "
-                    "set it on the task with @weft_task(...) instead",
-                )
             return
         if option == "serializer" and string_value(arg.value) == "json":
             return

@@ -3,7 +3,9 @@
 Three reasons: the receiver is not a task the index knows (a wrapper, a task from
 another package, ``self``), the method is referenced rather than called (a callback,
 ``map(task.delay, ...)``, stored for later), or ``.delay`` passes a Celery option
-name the task has no parameter for (Celery hands it to the task as an argument).
+name the task has no parameter for (Celery hands it to the task as an argument). That
+last one was a bug under Celery, so it is not rewritten either way; the report says
+how to pass the option if it was meant: ``task.using(countdown=...).enqueue(...)``.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import libcst as cst
 
 from weft_compat.codemod.context import FileContext, dotted
-from weft_compat.codemod.rules._shared import method_call
+from weft_compat.codemod.rules._shared import REFUSED_CALL_OPTIONS, keyword_name, method_call
 from weft_compat.codemod.rules.base import Rule
 from weft_compat.codemod.rules.delay import misplaced_options
 
@@ -50,13 +52,27 @@ class DelayUnresolved(Rule):
             )
         elif name == "delay":
             for arg in misplaced_options(node, task):
-                option = arg.keyword.value if arg.keyword else ""
-                self.report(
-                    arg,
-                    f"{label}.delay(..., {option}=...) passes {option!r} to the task as an "
-                    f"argument (Celery does not schedule it) and {label} has no such "
-                    "parameter; decide what was meant and rewrite the call by hand",
-                )
+                self._misplaced(arg, label)
+
+    def _misplaced(self, arg: cst.Arg, label: str) -> None:
+        option = keyword_name(arg) or ""
+        problem = (
+            f"{label}.delay(..., {option}=...) passes {option!r} to the task as an argument "
+            f"(Celery never applied it as an option) and {label} has no such parameter"
+        )
+        reason = REFUSED_CALL_OPTIONS.get(option)
+        if reason is None:
+            self.report(
+                arg,
+                f"{problem}; if the option was meant, write "
+                f"{label}.using({option}=...).enqueue(...), otherwise drop it",
+            )
+        else:
+            self.report(
+                arg,
+                f"{problem}, and .using(...) does not take it either: {reason}",
+                f"calling.md#{option}",
+            )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         name = node.attr.value

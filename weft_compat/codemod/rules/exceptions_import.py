@@ -1,9 +1,9 @@
 """WC101: ``celery.exceptions`` imports → ``weft_compat.exceptions`` where the class exists.
 
-``SoftTimeLimitExceeded`` and ``TimeLimitExceeded`` mean the same in weft_compat, so
-``except SoftTimeLimitExceeded:`` keeps working. Other Celery exceptions (``Retry``,
-``MaxRetriesExceededError``, ``Ignore``, ``Reject``) have no counterpart yet and are
-reported where they are imported.
+The time-limit exceptions and the retry ones (``Retry``, ``MaxRetriesExceededError``,
+``TaskRevokedError``) mean the same in weft_compat, so ``except SoftTimeLimitExceeded:``
+and ``except MaxRetriesExceededError:`` keep working. Other Celery exceptions
+(``Ignore``, ``Reject``, …) have no counterpart and are reported where they are imported.
 """
 
 from __future__ import annotations
@@ -14,13 +14,19 @@ from weft_compat.codemod.rules._shared import dotted
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC101"
-DESCRIPTION = "celery.exceptions imports → weft_compat.exceptions (time-limit exceptions)"
+DESCRIPTION = "celery.exceptions imports → weft_compat.exceptions (time limits, retries)"
 CELERY_EXCEPTIONS = "celery.exceptions"
 WEFT_EXCEPTIONS = "weft_compat.exceptions"
-MAPPED = frozenset({"SoftTimeLimitExceeded", "TimeLimitExceeded"})
+MAPPED = frozenset(
+    {
+        "SoftTimeLimitExceeded",
+        "TimeLimitExceeded",
+        "Retry",
+        "MaxRetriesExceededError",
+        "TaskRevokedError",
+    }
+)
 _ADVICE = {
-    "Retry": "retries are not supported yet; see the retries guide",
-    "MaxRetriesExceededError": "retries are not supported yet; see the retries guide",
     "Ignore": "return early from the task instead",
     "Reject": "raise an exception or return early instead",
 }
@@ -33,7 +39,7 @@ def _module(node: cst.ImportFrom) -> str | None:
 
 
 class ExceptionsImport(Rule):
-    """Moves time-limit exception imports to weft_compat."""
+    """Moves imports of the exceptions weft_compat shares with Celery."""
 
     NAME = "exceptions_import"
     CODE = CODE

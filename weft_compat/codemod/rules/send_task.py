@@ -1,7 +1,9 @@
 """WC105: ``app.send_task("name", args, kwargs)`` → ``weft_compat.enqueue("name", ...)``.
 
-The task is looked up by its registered name, as Celery's ``send_task`` did. Calls
-with other options are left to ``call_options`` (WC203).
+The task is looked up by its registered name, as Celery's ``send_task`` did. Options
+``.using(...)`` accepts (``countdown``, ``eta``, ``queue``, …) go through the task the
+name finds: ``weft_compat.get_task("name").using(...).enqueue(...)``. Calls with other
+options are left to ``call_options`` (WC203).
 """
 
 from __future__ import annotations
@@ -9,12 +11,16 @@ from __future__ import annotations
 import libcst as cst
 
 from weft_compat.codemod.rules._shared import head_name, keyword_name, method_call
-from weft_compat.codemod.rules.apply_async import spread_args, spread_kwargs
+from weft_compat.codemod.rules.apply_async import spread_args, spread_kwargs, using_options
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC105"
 DESCRIPTION = 'app.send_task("name", args, kwargs) → weft_compat.enqueue("name", *args, **kwargs)'
 _SLOTS = ("name", "args", "kwargs")
+
+
+def _weft_compat(attribute: str) -> cst.Attribute:
+    return cst.Attribute(cst.Name("weft_compat"), cst.Name(attribute))
 
 
 class SendTask(Rule):
@@ -33,18 +39,18 @@ class SendTask(Rule):
         positional = [arg for arg in updated_node.args if arg.keyword is None]
         if len(positional) > len(_SLOTS) or any(arg.star for arg in updated_node.args):
             return updated_node
+        options = using_options(updated_node.args, _SLOTS)
+        if options is None:
+            return updated_node  # an option .using(...) refuses: reported by call_options
         for slot, arg in zip(_SLOTS, positional, strict=False):
             values[slot] = arg.value
         for arg in updated_node.args:
             name = keyword_name(arg)
-            if name is None:
-                continue
-            if name not in _SLOTS:
-                return updated_node  # an option: reported by call_options
-            values[name] = arg.value
+            if name is not None and name in _SLOTS:
+                values[name] = arg.value
         if "name" not in values:
             return updated_node
-        call_args = [cst.Arg(values["name"])]
+        call_args: list[cst.Arg] = []
         if "args" in values:
             call_args += spread_args(values["args"])
         if "kwargs" in values:
@@ -53,5 +59,9 @@ class SendTask(Rule):
         if local is not None:
             self.drop_import(local)
         self.add_import("weft_compat")
-        func = cst.Attribute(cst.Name("weft_compat"), cst.Name("enqueue"))
-        return cst.Call(func=func, args=call_args)
+        task_name = cst.Arg(values["name"])
+        if not options:
+            return cst.Call(func=_weft_compat("enqueue"), args=[task_name, *call_args])
+        task = cst.Call(func=_weft_compat("get_task"), args=[task_name])
+        configured = cst.Call(func=cst.Attribute(task, cst.Name("using")), args=options)
+        return cst.Call(func=cst.Attribute(configured, cst.Name("enqueue")), args=call_args)

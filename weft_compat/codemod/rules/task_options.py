@@ -2,7 +2,9 @@
 
 Celery copies unknown decorator keywords onto the task class, so ``ignore_results=True``
 or ``max_retry=5`` did nothing, silently. ``@weft_task`` refuses them at import time;
-this rule lists each one first, with the guide section for the option.
+this rule lists each one first, with the guide section for the option. The retry policy
+(``autoretry_for``, ``max_retries``, ``retry_backoff``, …) and ``expires`` are honoured,
+so they carry over unreported.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from weft_compat.codemod.rules._shared import (
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC202"
-DESCRIPTION = "task options @weft_task refuses (retries, rate_limit, expires, typos, …)"
+DESCRIPTION = "task options @weft_task refuses (rate_limit, countdown, typos, …)"
 # ``base=`` has its own rule (task_classes), with advice about the hooks.
 _ELSEWHERE = frozenset({"base"})
 
