@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from weft_compat.exceptions import MaxRetriesExceededError
+
 if TYPE_CHECKING:
     from weft_compat._retry import RetryPlan
     from weft_compat._task import WeftTask
@@ -62,6 +64,9 @@ class TaskRequest:
 
 class BoundTask:
     """The `self` of a bound task: the task's attributes plus this call's `request`."""
+
+    # Celery code catches `self.MaxRetriesExceededError`.
+    MaxRetriesExceededError = MaxRetriesExceededError
 
     def __init__(self, task: WeftTask[Any, Any], request: TaskRequest) -> None:
         self._task = task
