@@ -49,6 +49,7 @@ _ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"
 # How often `result()` re-reads the stored outcome after Weft reports the end.
 _OUTCOME_POLL_SECONDS: Final = 0.02
 _OUTCOME_GRACE_SECONDS: Final = 2.0
+_REVOKE_WAIT_SECONDS: Final = 10.0
 
 # Outcomes of calls run or recorded in this process by a test mode (tid → outcome;
 # None while a recorded call is pending). Handles look here before asking Weft.
@@ -305,13 +306,19 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return
         location = locate(self._tid)
-        attempt = location.attempt or self._tid
-        if location.lane == "due":
+        deadline = time.monotonic() + _REVOKE_WAIT_SECONDS
+        while location.lane == "due":
             from weft_compat.due._queue import revoke_due
 
-            if not revoke_due(int(attempt), self._tid):
-                self._revoke(signal_name)  # Submitted meanwhile: stop it where it went.
-        elif location.lane == "pooled":
+            if revoke_due(int(location.attempt or self._tid), self._tid):
+                return
+            # A mover is submitting it right now: stop it where it went.
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
+            time.sleep(_OUTCOME_POLL_SECONDS)
+            location = locate(self._tid)
+        attempt = location.attempt or self._tid
+        if location.lane == "pooled":
             from weft_compat.pool._control import revoke_pooled
 
             revoke_pooled(int(attempt), signal_name, record=self._tid)
