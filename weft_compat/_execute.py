@@ -61,6 +61,7 @@ def run_call(
     eager: bool = False,
 ) -> CallResult:
     """Run the call described by `envelope`; never raises for the task's own errors."""
+    request: TaskRequest | None = None
     try:
         task = get_task(envelope.task, module=envelope.module)
         call = _serialization.decode(envelope.call)
@@ -99,6 +100,10 @@ def run_call(
             ) from exc
         return CallResult(Outcome(SUCCESS, value=encoded, task=envelope.task))
     except Exception as exc:
+        if request is not None and request.retry_plan is not None:
+            # self.retry(throw=False) planned the next attempt before this error: Celery
+            # has sent that attempt by then, so it runs, with this error as the cause.
+            return _retrying(envelope, request.retry_plan, exc)
         error = TaskError(
             exception_class_path=exception_path(exc),
             message=str(exc),
@@ -107,7 +112,7 @@ def run_call(
         return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
 
 
-def _retrying(envelope: Envelope, plan: RetryPlan, signal: Retry | None) -> CallResult:
+def _retrying(envelope: Envelope, plan: RetryPlan, signal: BaseException | None) -> CallResult:
     cause = plan.exc or signal
     error = None
     if cause is not None:

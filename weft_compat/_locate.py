@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from weft_compat._client import get_client
-from weft_compat._outcome import Outcome, outcome_in, read_events, read_outcome
+from weft_compat._outcome import SUBMITTED, Outcome, outcome_in, read_events, read_outcome
 from weft_compat._progress import latest_state
 
 __all__ = ["Location", "current_attempt", "locate"]
@@ -36,11 +36,21 @@ class Location:
 
 
 def current_attempt(call_id: str, events: list[dict[str, Any]]) -> str:
-    """The id of the latest attempt the record of `call_id` points at (else the call's own)."""
-    current = call_id
+    """The id of the latest attempt the record of `call_id` points at (else the call's own).
+
+    A retry points at its due message; a Weft task submitted for a due message points at
+    itself only while that message is still the latest, so a late link to an earlier
+    attempt never hides a retry scheduled since.
+    """
+    current = due = call_id
     for event in events:
-        if "attempt_id" in event:
-            current = str(event["attempt_id"])
+        if "attempt_id" not in event:
+            continue
+        if event.get("event") == SUBMITTED:
+            if str(event.get("due")) == due:
+                current = str(event["attempt_id"])
+        else:
+            current = due = str(event["attempt_id"])
     return current
 
 
@@ -58,6 +68,9 @@ def locate(call_id: str) -> Location:
 
     name = locate_due(int(attempt))
     if name is not None:
+        from weft_compat.due._registry import ensure_mover
+
+        ensure_mover()  # A call waits to be due: make sure something will submit it.
         return Location(
             "scheduled", name, lane="due", progress=progress, attempt=attempt, retries=retries
         )

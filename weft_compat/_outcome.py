@@ -18,6 +18,7 @@ from weft_compat._states import FAILURE, READY_STATES, REVOKED, SUCCESS
 
 __all__ = [
     "REDELIVERED",
+    "SUBMITTED",
     "Outcome",
     "TaskError",
     "forget_record",
@@ -29,6 +30,9 @@ __all__ = [
 
 # An event that is not a state: the call's worker was lost and the call went back.
 REDELIVERED: Final = "redelivered"
+# An event linking a deferred isolated call to the Weft task that runs it (`attempt_id`)
+# and the due message it came from (`due`).
+SUBMITTED: Final = "submitted"
 
 _RAW_STATUS: Final = {SUCCESS: "completed", FAILURE: "failed", REVOKED: "cancelled"}
 

@@ -15,8 +15,10 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from inspect import Parameter
 from typing import TYPE_CHECKING, Any
 
+from weft_compat import _serialization
 from weft_compat.exceptions import MaxRetriesExceededError, Retry, WeftCompatError
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ class RetryPlan:
     kwargs: dict[str, Any]
     retries: int
     exc: BaseException | None = None
+    # The arguments encoded as the next attempt's envelope carries them.
+    call: str | None = None
 
 
 def backoff_delay(factor: int, retries: int, maximum: float, *, jitter: bool) -> float:
@@ -74,20 +78,57 @@ def retry(
     limit = task.config.max_retries if max_retries is None else max_retries
     if eta is None and countdown is None:
         countdown = task.config.default_retry_delay
-    new_args = list(request.args if args is None else args)
-    new_kwargs = dict(request.kwargs if kwargs is None else kwargs)
+    new_args, new_kwargs = _arguments(task, request, args, kwargs)
     if limit is not None and retries > limit:
         if exc is not None:
             raise exc
         raise MaxRetriesExceededError(
             f"Can't retry {task.name}[{request.id}] args:{tuple(new_args)} kwargs:{new_kwargs}"
         )
+    # Arguments the next attempt could not take fail this attempt, in the task.
+    task.checker.check(task.name, new_args, new_kwargs)
+    call = _serialization.encode_call(task.name, new_args, new_kwargs)
     due = eta.timestamp() if eta is not None else time.time() + float(countdown or 0)
-    request.retry_plan = RetryPlan(due, new_args, new_kwargs, retries, exc)
+    request.retry_plan = RetryPlan(due, new_args, new_kwargs, retries, exc, call)
     signal = Retry(exc=exc, when=eta or countdown)
     if throw:
         raise signal
     return signal
+
+
+def _arguments(
+    task: WeftTask[Any, Any],
+    request: TaskRequest,
+    args: Sequence[Any] | None,
+    kwargs: Mapping[str, Any] | None,
+) -> tuple[list[Any], dict[str, Any]]:
+    # Celery's reconciliation (#6494): explicit `args` drop inherited keyword values
+    # they now pass positionally; explicit `kwargs` replace inherited positional ones.
+    parameters = task.checker.signature.parameters
+    if kwargs is None:
+        if args is None:
+            return list(request.args), dict(request.kwargs)
+        inherited = dict(request.kwargs)
+        positional = [
+            parameter
+            for parameter in parameters.values()
+            if parameter.kind in (Parameter.POSITIONAL_ONLY, Parameter.POSITIONAL_OR_KEYWORD)
+        ]
+        for parameter in positional[: len(args)]:
+            if parameter.kind == Parameter.POSITIONAL_OR_KEYWORD:
+                inherited.pop(parameter.name, None)
+        return list(args), inherited
+    if args is not None:
+        return list(args), dict(kwargs)
+    try:
+        bound = task.checker.signature.bind_partial(*request.args)
+    except TypeError:
+        return list(request.args), dict(kwargs)
+    explicit = dict(kwargs)
+    for name in list(explicit):
+        if name in bound.arguments and parameters[name].kind == Parameter.POSITIONAL_OR_KEYWORD:
+            bound.arguments[name] = explicit.pop(name)
+    return list(bound.args), {**bound.kwargs, **explicit}
 
 
 def run_with_autoretry(

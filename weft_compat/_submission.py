@@ -27,6 +27,7 @@ from weft_compat._outcome import (
     outcome_in,
     read_events,
     read_outcome,
+    write_outcome,
 )
 from weft_compat._states import (
     FAILURE,
@@ -50,6 +51,8 @@ _ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"
 _OUTCOME_POLL_SECONDS: Final = 0.02
 _OUTCOME_GRACE_SECONDS: Final = 2.0
 _REVOKE_WAIT_SECONDS: Final = 10.0
+# Weft statuses of an attempt that has ended: nothing is left to stop.
+_ENDED: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed"})
 
 # Outcomes of calls run or recorded in this process by a test mode (tid → outcome;
 # None while a recorded call is pending). Handles look here before asking Weft.
@@ -200,7 +203,7 @@ class WeftSubmission:
     def _await_outcome(self, status: str | None) -> Outcome | None:
         # The worker stores the outcome just before it returns, so it is there by the time
         # Weft reports the end; the grace period only covers a slow broker write.
-        if status not in {"completed", "failed", "timeout", "cancelled", "killed"}:
+        if status not in _ENDED:
             return None
         deadline = time.monotonic() + _OUTCOME_GRACE_SECONDS
         while True:
@@ -243,10 +246,11 @@ class WeftSubmission:
     @property
     def errors(self) -> list[TaskError]:
         """The call's errors (exception import path, message, traceback); empty unless failed."""
-        status = self.status()
+        location = self._location()
+        status = location.status
         if status not in {"failed", "timeout"}:
             return []
-        outcome = self._await_outcome(status)
+        outcome = location.outcome or self._await_outcome(status)
         if outcome is not None and outcome.error is not None:
             return [outcome.error]
         if status == "timeout":
@@ -257,7 +261,8 @@ class WeftSubmission:
                     traceback="",
                 )
             ]
-        raw = get_client().task(self._tid).snapshot()
+        # A retried call's failure is its latest attempt's, as Weft saw it.
+        raw = get_client().task(location.attempt or self._tid).snapshot()
         text = (raw.error if raw is not None else None) or "the task failed without an error"
         return [_error_from_traceback(text)]
 
@@ -306,25 +311,39 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return
         location = locate(self._tid)
-        deadline = time.monotonic() + _REVOKE_WAIT_SECONDS
-        while location.lane == "due":
-            from weft_compat.due._queue import revoke_due
-
-            if revoke_due(int(location.attempt or self._tid), self._tid):
+        if location.lane == "due":
+            followed = self._revoke_due(location)
+            if followed is None:
                 return
-            # A mover is submitting it right now: stop it where it went.
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
-            time.sleep(_OUTCOME_POLL_SECONDS)
-            location = locate(self._tid)
+            location = followed
         attempt = location.attempt or self._tid
         if location.lane == "pooled":
             from weft_compat.pool._control import revoke_pooled
 
             revoke_pooled(int(attempt), signal_name, record=self._tid)
-        elif location.lane == "isolated":
+        elif location.lane == "isolated" and location.status not in _ENDED:
             task = get_client().task(attempt)
             task.stop() if signal_name == "TERM" else task.kill()
+            # The record says so too, so an attempt already retrying runs no further.
+            from weft_compat.pool._release import revoked
+
+            if read_outcome(self._tid) is None:
+                write_outcome(self._tid, revoked(location.name, signal_name))
+
+    def _revoke_due(self, location: Location) -> Location | None:
+        # Cancel a call waiting to be due; if a mover is submitting it right now, follow
+        # it to where it went (None once it is cancelled).
+        from weft_compat.due._queue import revoke_due
+
+        deadline = time.monotonic() + _REVOKE_WAIT_SECONDS
+        while location.lane == "due" or location.status is None:
+            if location.lane == "due" and revoke_due(int(location.attempt or self._tid), self._tid):
+                return None
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
+            time.sleep(_OUTCOME_POLL_SECONDS)
+            location = locate(self._tid)
+        return location
 
     def forget(self) -> None:
         """Delete the stored outcome of the call (Celery's `forget`)."""

@@ -19,7 +19,14 @@ from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
-from weft_compat._outcome import outcome_in, read_events, write_outcome
+from weft_compat._outcome import (
+    SUBMITTED,
+    note,
+    outcome_in,
+    read_events,
+    read_outcome,
+    write_outcome,
+)
 from weft_compat._states import RETRY, SUCCESS
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
@@ -33,6 +40,13 @@ def run(payload: Any = None) -> Any:
         return None  # Another submission of this deferred call took it: run nothing.
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
     record = envelope.call_id or tid
+    if envelope.call_id is not None:
+        if envelope.claim_id is not None and tid is not None:
+            # Link the record to this task before anything else, in case the mover that
+            # submitted it was lost before it could.
+            note(envelope.call_id, SUBMITTED, attempt_id=tid, due=envelope.claim_id)
+        if read_outcome(envelope.call_id) is not None:
+            return None  # Revoked (or otherwise ended) while this attempt waited.
     result = execute(envelope, request_id=record)
     if record is not None:
         finish(envelope, record, result)

@@ -12,7 +12,13 @@ from weft_compat import weft_task
 from weft_compat._context import BoundTask, TaskRequest
 from weft_compat._registry import unregister
 from weft_compat._retry import backoff_delay, retry
-from weft_compat.exceptions import MaxRetriesExceededError, Retry, WeftCompatError
+from weft_compat.exceptions import (
+    ArgumentNotSerializable,
+    InvalidCallArguments,
+    MaxRetriesExceededError,
+    Retry,
+    WeftCompatError,
+)
 
 
 @weft_task(bind=True, name="tests.retry_policy.sample", max_retries=2, default_retry_delay=7)
@@ -58,11 +64,55 @@ def test_retry_plans_the_next_attempt_after_the_default_delay() -> None:
 def test_retry_with_eta_and_new_arguments() -> None:
     call = request()
     when = datetime.now(UTC) + timedelta(minutes=5)
-    signal = retry(sample, call, args=(2,), kwargs={"y": 3}, eta=when, throw=False)
+    signal = retry(pair, call, args=(2,), kwargs={"y": 3}, eta=when, throw=False)
     assert isinstance(signal, Retry)
     assert call.retry_plan is not None
     assert call.retry_plan.eta == when.timestamp()
     assert (call.retry_plan.args, call.retry_plan.kwargs) == ([2], {"y": 3})
+
+
+@weft_task(bind=True, name="tests.retry_policy.pair")
+def pair(self: Any, x: int, y: int = 0) -> int:
+    return x + y
+
+
+unregister(pair.name)
+
+
+@pytest.mark.parametrize(
+    ("inherited", "explicit", "expected"),
+    [
+        # Explicit args drop inherited keywords they now pass positionally (Celery #6494).
+        (([1], {"y": 2}), {"args": (5, 6)}, ([5, 6], {})),
+        (([1], {"y": 2}), {"args": (5,)}, ([5], {"y": 2})),
+        # Explicit kwargs replace inherited positional values by name.
+        (([1, 2], {}), {"kwargs": {"x": 9}}, ([9, 2], {})),
+        (([1], {}), {"kwargs": {"y": 4}}, ([1], {"y": 4})),
+        # Both given: taken as they are; neither: the call's own.
+        (([1], {"y": 2}), {"args": (3,), "kwargs": {}}, ([3], {})),
+        (([1], {"y": 2}), {}, ([1], {"y": 2})),
+    ],
+)
+def test_retry_arguments_are_reconciled_as_celery_does(
+    inherited: tuple[list[Any], dict[str, Any]],
+    explicit: dict[str, Any],
+    expected: tuple[list[Any], dict[str, Any]],
+) -> None:
+    call = TaskRequest(
+        task_name=pair.name, args=inherited[0], kwargs=inherited[1], id="1" * 19, retries=0
+    )
+    retry(pair, call, countdown=1, throw=False, **explicit)
+    assert call.retry_plan is not None
+    assert (call.retry_plan.args, call.retry_plan.kwargs) == expected
+
+
+def test_retry_arguments_the_next_attempt_cannot_take_fail_in_the_task() -> None:
+    call = TaskRequest(task_name=pair.name, args=[1], kwargs={}, id="1" * 19, retries=0)
+    with pytest.raises(InvalidCallArguments, match=r"cannot take the arguments"):
+        retry(pair, call, args=(1, 2, 3))
+    with pytest.raises(ArgumentNotSerializable, match=r"positional argument 0 of"):
+        retry(pair, call, args=(object(),))
+    assert call.retry_plan is None  # Nothing planned: the attempt fails with that error.
 
 
 def test_past_the_limit_raises_exc_or_max_retries_exceeded() -> None:
@@ -120,3 +170,25 @@ def test_dont_autoretry_for_wins_over_autoretry_for() -> None:
     )
     assert flaky.state == "FAILURE" and flaky.errors[0].exception_class_path == "OSError"
     assert calls == ["missing"] + ["flaky"] * 4  # the first attempt and 3 retries
+
+
+attempts: list[int] = []
+
+
+@weft_task(bind=True, name="tests.retry_policy.planned")
+def planned(self: Any, value: str) -> str:
+    attempts.append(self.request.retries)
+    if self.request.retries == 0:
+        self.retry(countdown=0, throw=False)
+        raise ValueError("failed after planning a retry")
+    return value
+
+
+def test_a_retry_planned_with_throw_false_runs_even_if_the_attempt_then_fails() -> None:
+    from weft_compat.testing import immediate
+
+    attempts.clear()
+    with immediate():
+        handle = planned.enqueue("second attempt")
+    assert attempts == [0, 1]
+    assert handle.state == "SUCCESS" and handle.return_value == "second attempt"

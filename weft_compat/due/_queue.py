@@ -64,7 +64,7 @@ def schedule_retry(envelope: Envelope, record_id: str, plan: RetryPlan, reason: 
 
     following = dataclasses.replace(
         envelope,
-        call=_serialization.encode_call(envelope.task, plan.args, plan.kwargs),
+        call=plan.call or _serialization.encode_call(envelope.task, plan.args, plan.kwargs),
         attempt=envelope.attempt + 1,
         eta=plan.eta,
         call_id=record_id,
@@ -110,15 +110,19 @@ def locate_due(call_id: int) -> str | None:
 
 
 def revoke_due(call_id: int, record_id: str) -> bool:
-    """Cancel a call waiting to be due; False if it is not (or no longer) waiting."""
+    """Cancel a call waiting to be due; False if it is not (or no longer) waiting.
+
+    A call a mover has claimed but whose Weft task has not taken the claim yet is
+    cancelled too: the task finds no claim and runs nothing.
+    """
     broker = get_broker()
-    body = broker.peek_one(DUE_QUEUE, exact_timestamp=call_id, with_timestamps=False)
-    if body is None or broker.delete_message_ids(DUE_QUEUE, [call_id]) != 1:
-        return False
-    write_outcome(
-        record_id, Outcome(REVOKED, status="cancelled", task=Envelope.from_json(body).task)
-    )
-    return True
+    for queue in [DUE_QUEUE, *broker.list_queues(prefix=claimed_prefix())]:
+        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
+        if body is not None and broker.delete_message_ids(queue, [call_id]) == 1:
+            task = Envelope.from_json(body).task
+            write_outcome(record_id, Outcome(REVOKED, status="cancelled", task=task))
+            return True
+    return False
 
 
 def is_expired(envelope: Envelope, now: float | None = None) -> bool:

@@ -3,8 +3,9 @@
 A mover is a long-lived Weft function task (`weft_compat.due.mover:serve`), registered
 in `weft_compat.movers` the way pool masters are registered per queue. Deferring a call
 (a countdown, an eta or a retry) starts one if none is live, checked at most every few
-seconds per process; pool masters check as well while deferred work waits, so a mover
-that died is replaced even when nothing new is deferred.
+seconds per process; pool masters (those `weft-compat worker` starts too) and handles
+reading a call that waits to be due check as well, so a mover that died is replaced
+even when nothing new is deferred.
 """
 
 from __future__ import annotations
@@ -15,7 +16,13 @@ import threading
 import time
 from typing import Any, Final
 
-from weft_compat._broker import DUE_QUEUE, MOVER_REGISTRY, control_queue, get_broker
+from weft_compat._broker import (
+    DUE_QUEUE,
+    MOVER_REGISTRY,
+    claimed_prefix,
+    control_queue,
+    get_broker,
+)
 from weft_compat._client import get_client
 from weft_compat._config import context_path
 from weft_compat.pool._registry import MasterEntry, entries_in, is_live, register
@@ -64,13 +71,21 @@ def ensure_mover(*, only_if_waiting: bool = False) -> None:
     with _lock:
         if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
             return
-        waiting = (
-            not only_if_waiting
-            or get_broker().peek_one(DUE_QUEUE, with_timestamps=False) is not None
-        )
-        if waiting and not live_movers():
+        if (not only_if_waiting or _work_waits()) and not live_movers():
             start_mover(autostarted=True)
         _verified[key] = time.monotonic()
+
+
+def _work_waits() -> bool:
+    # Calls waiting to be due, or claimed by a mover that may have died before it
+    # submitted them (the next mover puts those back).
+    broker = get_broker()
+    if broker.peek_one(DUE_QUEUE, with_timestamps=False) is not None:
+        return True
+    return any(
+        broker.peek_one(queue, with_timestamps=False) is not None
+        for queue in broker.list_queues(prefix=claimed_prefix())
+    )
 
 
 def stop_movers(*, timeout: float | None = 30.0) -> list[str]:

@@ -13,7 +13,9 @@ heap ordered by due time, learning new ones as they are written, and at each due
   mover puts it back in the due queue, and of two submissions at most one ever runs.
 
 Several movers may run at once: every step is an atomic broker operation on one id, so
-whichever mover gets to a call first submits it and the others find nothing.
+whichever mover gets to a call first submits it and the others find nothing; at its next
+full rescan the younger of two live movers leaves. A call that cannot be submitted is
+logged and tried again a few seconds later, without holding up the others.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import heapq
 import json
+import logging
 import os
 import signal
 import time
@@ -41,16 +44,17 @@ from weft_compat._broker import (
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
-from weft_compat._outcome import note, read_events, write_outcome
+from weft_compat._outcome import SUBMITTED, note, read_events, write_outcome
 from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._registry import ensure_pool, is_live
 
-__all__ = ["SUBMITTED", "Mover", "serve"]
+__all__ = ["Mover", "serve"]
 
-# The record event linking a deferred isolated call to the Weft task that runs it.
-SUBMITTED: Final = "submitted"
+_log = logging.getLogger(__name__)
 _RESCAN_SECONDS: Final = 10.0
+_LOOKBACK_EVERY_SECONDS: Final = 1.0
+_RESUBMIT_SECONDS: Final = 2.0
 _IDLE_WAIT_SECONDS: Final = 0.5
 # Ids come from clocks in several processes, so a message can commit with an id a
 # little below one already seen; each incremental scan looks back this far.
@@ -68,15 +72,21 @@ class Mover:
         self.known: set[int] = set()
         self.seen = 0
         self.last_rescan = 0.0
+        self.last_lookback = 0.0
         self.stopping = False
 
-    def scan(self, *, full: bool = False) -> None:
-        """Learn the due queue's calls written since the last scan (all, with `full`)."""
+    def scan(self, *, full: bool = False, lookback: bool = False) -> None:
+        """Learn the due queue's calls written since the last scan (all, with `full`).
+
+        With `lookback`, also those written a little before the newest one seen.
+        """
         if full:
             self.heap, self.known, self.seen = [], set(), 0
             self.last_rescan = time.monotonic()
+        if lookback:
+            self.last_lookback = time.monotonic()
         broker = get_broker()
-        after = max(0, self.seen - _LOOKBACK_NS)
+        after = max(0, self.seen - _LOOKBACK_NS) if lookback else self.seen
         while True:
             batch = broker.peek_many(
                 DUE_QUEUE, _SCAN_BATCH, with_timestamps=True, after_timestamp=after
@@ -91,12 +101,21 @@ class Mover:
             after = batch[-1][1]
 
     def step(self, now: float | None = None) -> float | None:
-        """Submit every call due by `now`; returns the next due time, if any."""
+        """Submit every call due by `now`; returns the next due time, if any.
+
+        A call that cannot be submitted (its pool does not start, the broker is busy)
+        is logged and tried again a little later; it never stops the mover.
+        """
         moment = time.time() if now is None else now
         while self.heap and self.heap[0][0] <= moment:
             _, message_id = heapq.heappop(self.heap)
             self.known.discard(message_id)
-            self.submit(message_id)
+            try:
+                self.submit(message_id)
+            except Exception:
+                _log.exception("could not submit deferred call %s; trying again", message_id)
+                self.known.add(message_id)
+                heapq.heappush(self.heap, (moment + _RESUBMIT_SECONDS, message_id))
         return self.heap[0][0] if self.heap else None
 
     def submit(self, message_id: int) -> None:
@@ -122,7 +141,12 @@ class Mover:
             return
         if broker.move_one(DUE_QUEUE, self.claimed, exact_timestamp=message_id) is None:
             return
-        self.submit_isolated(envelope, message_id, record)
+        try:
+            self.submit_isolated(envelope, message_id, record)
+        except BaseException:
+            # Not submitted: give the call back (unless a revoke took it meanwhile).
+            broker.move_one(self.claimed, DUE_QUEUE, exact_timestamp=message_id)
+            raise
 
     def submit_isolated(self, envelope: Envelope, message_id: int, record: str) -> None:
         """Submit a claimed isolated call as a Weft task and link it from the record."""
@@ -167,6 +191,8 @@ class Mover:
             upcoming = self.step()
             self.read_control()
             if time.monotonic() - self.last_rescan > _RESCAN_SECONDS:
+                if self.younger_than_another():
+                    return
                 self.recover()
                 self.scan(full=True)
                 continue
@@ -175,7 +201,13 @@ class Mover:
                 wait = max(0.0, min(wait, upcoming - time.time()))
             for _ in wait_for_change(time.monotonic() + wait, since=version):
                 break
-            self.scan()
+            self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
+
+    def younger_than_another(self) -> bool:
+        """Whether an older mover is live: one is enough, so the younger leaves."""
+        from weft_compat.due._registry import live_movers
+
+        return any(int(entry.tid) < int(self.tid) for entry in live_movers())
 
 
 def _due_time(body: str) -> float:
