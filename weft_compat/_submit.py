@@ -9,6 +9,7 @@ through these two functions.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
     from weft_compat._task import WeftTask
 
-__all__ = ["PreparedCall", "dispatch", "prepare_call", "submit"]
+__all__ = ["PreparedCall", "dispatch", "prepare_call", "retimed", "submit"]
 
 # The Weft function target every isolated-lane call runs (weft_compat/worker.py).
 WORKER_TARGET = "weft_compat.worker:run"
@@ -89,6 +90,21 @@ def prepare_call(
         expires=_moment(options.expires, now),
     )
     return PreparedCall(task, options, envelope, lane, config)
+
+
+def retimed(prepared: PreparedCall) -> PreparedCall:
+    """`prepared` with `countdown` and seconds-valued `expires` counted from now.
+
+    A call prepared before a transaction commits is timed from the commit, as
+    `transaction.on_commit(lambda: task.apply_async(countdown=...))` is in Celery.
+    """
+    now = time.time()
+    envelope = dataclasses.replace(
+        prepared.envelope,
+        eta=_due(prepared.options, now),
+        expires=_moment(prepared.options.expires, now),
+    )
+    return dataclasses.replace(prepared, envelope=envelope)
 
 
 def _due(options: CallOptions, now: float) -> float | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,9 @@ from tests.conftest import require_service
 from tests.django_project.testapp.models import Order
 from tests.django_project.testapp.tasks import confirm_order
 from weft_compat import WeftDeferredSubmission
+from weft_compat._broker import DUE_QUEUE, get_broker
 from weft_compat._client import get_client
+from weft_compat._envelope import Envelope
 from weft_compat.exceptions import HandleNotBound, InvalidCallArguments
 
 
@@ -107,3 +110,24 @@ def test_enqueue_on_commit_follows_the_named_database(weft_context: Path) -> Non
         rolled_back = confirm_order.using(database="other").enqueue_on_commit(10)
         raise RuntimeError("rolled back")
     assert not rolled_back.submitted
+
+
+@pytest.mark.broker
+@pytest.mark.django_db(transaction=True)
+def test_countdown_and_expires_count_from_the_commit(weft_context: Path) -> None:
+    with transaction.atomic():
+        order = Order.objects.create(reference="A-timed")
+        deferred = confirm_order.using(countdown=600, expires=900).enqueue_on_commit(order.pk)
+        time.sleep(1.5)  # The transaction stays open a while after the call is made.
+        committed_at = time.time()
+    assert deferred.tid is not None
+    body = get_broker().peek_one(
+        DUE_QUEUE, exact_timestamp=int(deferred.tid), with_timestamps=False
+    )
+    assert body is not None
+    envelope = Envelope.from_json(body)
+    assert envelope.eta is not None and envelope.expires is not None
+    assert envelope.eta >= committed_at + 600 - 0.01
+    assert envelope.expires >= committed_at + 900 - 0.01
+    deferred.stop()
+    assert deferred.state == "REVOKED"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import DEFAULT_DB_ALIAS, transaction
 
 from weft_compat._deferred import WeftDeferredSubmission
-from weft_compat._submit import dispatch, prepare_call
+from weft_compat._submit import dispatch, prepare_call, retimed
 
 if TYPE_CHECKING:
     from weft_compat._task import WeftTask
@@ -30,7 +30,7 @@ def enqueue_on_commit(
     deferred = WeftDeferredSubmission(task.name, database)
 
     def submit_after_commit() -> None:
-        deferred.bind(dispatch(prepared))
+        deferred.bind(dispatch(retimed(prepared)))
 
     # robust=False: a failed submission raises in the committing code, as Celery's
     # publish error would, instead of being logged and lost.
