@@ -10,6 +10,7 @@ them for the process, and the environment supplies what it does not:
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
@@ -37,6 +38,7 @@ QueueName = Annotated[
 ]
 
 
+@functools.cache
 def _default_concurrency() -> int:
     # Celery's default: one pool process per CPU.
     return os.cpu_count() or 1
