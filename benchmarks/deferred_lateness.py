@@ -52,11 +52,17 @@ def lateness(lane: str, items: int) -> tuple[list[float], list[float]]:
     starts = [float(handle.result(timeout=600).value) for handle in handles]
     submitted = []
     for handle in handles:
-        for body, message_id in get_broker().peek_many(
-            call_record(handle.tid), 10, with_timestamps=True
-        ):
-            if '"submitted"' in body:
-                submitted.append(message_id / 1e9 - due)
+        # The mover links the Weft task it submitted, and the task links itself again
+        # when it starts (in case the mover was lost): the first link is the submission.
+        links = [
+            message_id
+            for body, message_id in get_broker().peek_many(
+                call_record(handle.tid), 10, with_timestamps=True
+            )
+            if '"submitted"' in body
+        ]
+        if links:
+            submitted.append(min(links) / 1e9 - due)
     return [start - due for start in starts], submitted
 
 

@@ -139,6 +139,15 @@ class Broker(Protocol):
         with_timestamps: Literal[True] = True,
     ) -> tuple[str, int] | None: ...
 
+    def move_many(
+        self,
+        source_queue: str,
+        target_queue: str,
+        limit: int,
+        *,
+        with_timestamps: Literal[True] = True,
+    ) -> list[tuple[str, int]]: ...
+
     def delete(self, queue: str | None = None) -> int: ...
 
     def delete_message_ids(self, queue: str, message_ids: Sequence[int]) -> int: ...

@@ -22,6 +22,7 @@ from weft_compat.exceptions import InvalidOptionValue
 
 __all__ = [
     "CONTEXT_ENV_VAR",
+    "DEFAULT_PREFETCH_MULTIPLIER",
     "QUEUES_ENV_VAR",
     "QueueConfig",
     "Settings",
@@ -44,13 +45,19 @@ def _default_concurrency() -> int:
     return os.cpu_count() or 1
 
 
+# Celery's `worker_prefetch_multiplier` default: each pool process claims up to 4 calls.
+DEFAULT_PREFETCH_MULTIPLIER = 4
+
+
 class QueueConfig(BaseModel):
-    """How the calls of one queue run: the lane, and for the pooled lane how many at once."""
+    """How the calls of one queue run: the lane, and for the pooled lane how many at once
+    and how many calls each pool process may claim ahead of the one it runs."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     lane: Lane = "pooled"
     concurrency: Annotated[int, Field(ge=1, le=256)] = Field(default_factory=_default_concurrency)
+    prefetch_multiplier: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_PREFETCH_MULTIPLIER
 
 
 class Settings(BaseModel):

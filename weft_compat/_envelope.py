@@ -40,9 +40,10 @@ class Envelope:
     time_limit: float | None = None
     redeliver: bool = True
     # The lane the call runs in, and what its lane needs to submit it later: the pool's
-    # concurrency (pooled) or the Weft TaskSpec (isolated).
+    # concurrency and prefetch (pooled) or the Weft TaskSpec (isolated).
     lane: str = "isolated"
     concurrency: int | None = None
+    prefetch_multiplier: int | None = None
     taskspec: dict[str, Any] | None = None
     # Deferred work and retries: when the call is due and when it expires (Unix seconds),
     # and the id its handle goes by when this attempt's own id differs (a retry, or an

@@ -75,6 +75,12 @@ def locate(call_id: str) -> Location:
             "scheduled", name, lane="due", progress=progress, attempt=attempt, retries=retries
         )
     pooled = locate_pooled(int(attempt))
+    if pooled is not None and pooled[0] != "queued":
+        # A pool process keeps an ended call's message a little while (it deletes them
+        # in batches): the call may have ended since the first look.
+        ended = read_outcome(call_id)
+        if ended is not None:
+            return Location(ended.raw_status, ended.task, ended, retries=retries)
     if pooled is not None:
         return Location(
             pooled[0], pooled[1], lane="pooled", progress=progress, attempt=attempt, retries=retries

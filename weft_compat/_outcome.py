@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from weft_compat._broker import call_record, get_broker
-from weft_compat._states import FAILURE, READY_STATES, REVOKED, SUCCESS
+from weft_compat._states import FAILURE, READY_STATES, RETRY, REVOKED, SUCCESS
 
 __all__ = [
     "REDELIVERED",
@@ -25,6 +25,7 @@ __all__ = [
     "note",
     "read_events",
     "read_outcome",
+    "settled",
     "write_outcome",
 ]
 
@@ -125,6 +126,16 @@ def outcome_in(events: list[dict[str, Any]]) -> Outcome | None:
         if event.get("state") in READY_STATES:
             return Outcome.from_event(event)
     return None
+
+
+def settled(events: list[dict[str, Any]], attempt: int) -> bool:
+    """Whether attempt `attempt` of a call is over: the call ended, or it asked for a retry.
+
+    Running such an attempt again (a redelivered pooled call) would repeat what it did.
+    """
+    return outcome_in(events) is not None or any(
+        event.get("state") == RETRY and int(event.get("retries", 0)) >= attempt for event in events
+    )
 
 
 def read_outcome(call_id: str) -> Outcome | None:

@@ -85,6 +85,7 @@ def prepare_call(
         redeliver=acks.acks_late is not False and acks.reject_on_worker_lost is not False,
         lane=lane,
         concurrency=config.concurrency if lane == "pooled" else None,
+        prefetch_multiplier=config.prefetch_multiplier if lane == "pooled" else None,
         taskspec=task.taskspec_template if lane == "isolated" else None,
         eta=_due(options, now),
         expires=_moment(options.expires, now),

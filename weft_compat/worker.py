@@ -19,15 +19,8 @@ from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
-from weft_compat._outcome import (
-    SUBMITTED,
-    note,
-    outcome_in,
-    read_events,
-    read_outcome,
-    write_outcome,
-)
-from weft_compat._states import RETRY, SUCCESS
+from weft_compat._outcome import SUBMITTED, note, read_events, read_outcome, settled, write_outcome
+from weft_compat._states import SUCCESS
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
 __all__ = ["execute", "finish", "run", "serve_call"]
@@ -63,11 +56,7 @@ def serve_call(envelope: Envelope, record: str) -> None:
     A call is redelivered when its pool process is lost; if that happened after the
     call ended or scheduled its retry, running it again would repeat that.
     """
-    events = read_events(record)
-    if outcome_in(events) is not None or any(
-        event.get("state") == RETRY and int(event.get("retries", 0)) >= envelope.attempt
-        for event in events
-    ):
+    if settled(read_events(record), envelope.attempt):
         return
     finish(envelope, record, execute(envelope, request_id=record))
 

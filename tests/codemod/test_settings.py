@@ -20,6 +20,11 @@ RULES = ("settings",)
         ("CELERY_RESULT_SERIALIZER", "JSON"),
         ("CELERY_TIMEZONE", "every eta/expires datetime is aware"),
         ("CELERY_ENABLE_UTC", "every eta/expires datetime is aware"),
+        ("CELERY_WORKER_CONCURRENCY", "['concurrency']"),
+        ("CELERYD_CONCURRENCY", "['concurrency']"),
+        ("CELERY_WORKER_PREFETCH_MULTIPLIER", "['prefetch_multiplier']"),
+        ("CELERYD_PREFETCH_MULTIPLIER", "['prefetch_multiplier']"),
+        ("CELERY_WORKER_MAX_TASKS_PER_CHILD", "pools run as Weft tasks"),
         ("CELERY_SOMETHING_NEW", "no weft_compat counterpart"),
     ],
 )

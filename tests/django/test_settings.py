@@ -20,6 +20,11 @@ from weft_compat._registry import registered_names
         ({"DEFAULT_TIMEOUT": -5}, "WEFT_COMPAT['DEFAULT_TIMEOUT'] = -5 is invalid"),
         ({"CONTXT": "/srv"}, "WEFT_COMPAT['CONTXT'] = '/srv' is invalid: known keys are"),
         (["CONTEXT"], "must be a dict"),
+        (
+            {"QUEUES": {"bulk": {"prefetch_multiplier": 0}}},
+            "WEFT_COMPAT['QUEUES.bulk.prefetch_multiplier'] = {'bulk': "
+            "{'prefetch_multiplier': 0}} is invalid",
+        ),
     ],
 )
 def test_invalid_settings_raise_improperly_configured_quoting_the_key(
@@ -28,6 +33,13 @@ def test_invalid_settings_raise_improperly_configured_quoting_the_key(
     with override_settings(WEFT_COMPAT=value), pytest.raises(ImproperlyConfigured) as raised:
         current_settings()
     assert message in str(raised.value)
+
+
+def test_a_queue_prefetches_four_calls_per_process_unless_set() -> None:
+    with override_settings(WEFT_COMPAT={"QUEUES": {"bulk": {"prefetch_multiplier": 16}}}):
+        settings = current_settings()
+        assert settings.queue_config("bulk")[1].prefetch_multiplier == 16
+        assert settings.queue_config("other")[1].prefetch_multiplier == 4
 
 
 def test_the_context_setting_wins_over_the_environment(

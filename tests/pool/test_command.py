@@ -32,12 +32,19 @@ def worker(*args: str, context: Path) -> subprocess.Popen[str]:
 
 
 def test_detach_starts_a_pool_that_serves_and_stop_ends_it(weft_context: Path) -> None:
-    started = worker("--detach", "--queue", "cli-detached", "-c", "1", context=weft_context)
+    started = worker(
+        "--detach", "--queue", "cli-detached", "-c", "1", "--prefetch-multiplier", "8",
+        context=weft_context,
+    )  # fmt: skip
     out, err = started.communicate(timeout=60)
     assert started.returncode == 0, err
     [entry] = pools("cli-detached")
     assert entry.tid == out.strip()
     assert entry.concurrency == 1 and not entry.autostarted
+    assert entry.prefetch_multiplier == 8
+    status = worker("--status", "--queue", "cli-detached", context=weft_context)
+    listed, _ = status.communicate(timeout=60)
+    assert f"{entry.tid} concurrency=1 prefetch_multiplier=8" in listed
     handle = broker_tasks.add.using(queue="cli-detached").enqueue(20, 22)
     assert handle.result(timeout=60).value == 42
     stopped = worker("--stop", "--queue", "cli-detached", context=weft_context)
@@ -63,11 +70,12 @@ def test_the_foreground_worker_stops_cleanly_on_sigterm(weft_context: Path) -> N
             process.wait()
 
 
-def test_a_bad_concurrency_is_refused_with_the_value(weft_context: Path) -> None:
-    process = worker("--concurrency", "0", context=weft_context)
+@pytest.mark.parametrize("flag", ["--concurrency", "--prefetch-multiplier"])
+def test_a_bad_pool_size_is_refused_with_the_value(flag: str, weft_context: Path) -> None:
+    process = worker(flag, "0", context=weft_context)
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert "--concurrency 0 must be 1 or more" in err
+    assert f"{flag} 0 must be 1 or more" in err
 
 
 def test_the_management_command_starts_and_stops_a_pool(weft_context: Path) -> None:

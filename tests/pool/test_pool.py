@@ -19,6 +19,7 @@ from weft_compat import WeftSubmission
 from weft_compat._broker import get_broker, pending_queue, pool_key
 from weft_compat._client import get_client
 from weft_compat._outcome import REDELIVERED, read_events
+from weft_compat._submit import prepare_call
 from weft_compat.pool import pools, start_pool, stop_pool
 
 pytestmark = pytest.mark.broker
@@ -148,3 +149,24 @@ def test_a_message_that_is_not_a_call_fails_and_the_pool_keeps_serving(queue: st
     assert handle.state == "FAILURE"
     assert "not a weft_compat call envelope" in handle.errors[0].message
     assert broker_tasks.add.using(queue=queue).enqueue(3, 4).result(timeout=60).value == 7
+
+
+def test_calls_claimed_behind_a_slow_call_are_run_by_another_process(queue: str) -> None:
+    """Queued before the pool starts, so its first process claims ahead; the fast calls
+    it holds behind the slow one go back to the queue and the other process runs them."""
+    key = pool_key(queue, os.environ.get("DJANGO_SETTINGS_MODULE"))
+    calls = [
+        prepare_call(broker_tasks.sleeps.using(queue=queue), [5], {}),
+        *(prepare_call(broker_tasks.add.using(queue=queue), [i, i], {}) for i in range(3)),
+    ]
+    slow, *fast = [
+        WeftSubmission(str(get_broker().write(pending_queue(key), call.envelope.to_json())))
+        for call in calls
+    ]
+    start_pool(queue, concurrency=2, prefetch_multiplier=4)
+    assert [handle.result(timeout=60).value for handle in fast] == [0, 2, 4]
+    assert slow.state == "STARTED"
+    assert slow.result(timeout=60).value == "woke up"
+    assert all(
+        event.get("event") != REDELIVERED for handle in fast for event in read_events(handle.tid)
+    )

@@ -21,6 +21,7 @@ from weft_compat._outcome import SUBMITTED
 from weft_compat._submit import prepare_call
 from weft_compat.due import live_movers, start_mover, stop_movers
 from weft_compat.due.mover import Mover
+from weft_compat.pool import stop_all_pools
 
 pytestmark = pytest.mark.broker
 
@@ -122,6 +123,9 @@ def test_deferred_work_survives_a_mover_restart_and_runs_once(
         for lane, marker in markers.items()
     }
     assert live_movers()
+    # Pool masters start a mover when deferred work waits and none runs: stop them too,
+    # so nothing moves the calls while they come due.
+    stop_all_pools(timeout=60)
     stop_movers(timeout=60)
     time.sleep(3.5)  # Due meanwhile, with no mover running.
     # Still waiting (read from the broker: reading a handle would start a mover).

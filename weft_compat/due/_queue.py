@@ -50,7 +50,7 @@ def defer(envelope: Envelope) -> str:
         from weft_compat.pool._registry import ensure_pool
 
         key = pool_key(envelope.queue or "default", envelope.settings_module)
-        ensure_pool(key, envelope.concurrency or 1)
+        ensure_pool(key, envelope.concurrency or 1, envelope.prefetch_multiplier)
     return str(get_broker().write(DUE_QUEUE, envelope.to_json()))
 
 

@@ -136,7 +136,9 @@ class Mover:
             return
         if envelope.lane == "pooled":
             key = pool_key(envelope.queue or "default", envelope.settings_module)
-            ensure_pool(key, envelope.concurrency or os.cpu_count() or 1)
+            ensure_pool(
+                key, envelope.concurrency or os.cpu_count() or 1, envelope.prefetch_multiplier
+            )
             broker.move_one(DUE_QUEUE, pending_queue(key), exact_timestamp=message_id)
             return
         if broker.move_one(DUE_QUEUE, self.claimed, exact_timestamp=message_id) is None:

@@ -28,16 +28,31 @@ from weft_compat.pool._registry import (
 __all__ = ["MasterEntry", "pool_queues", "pools", "start_pool", "stop_all_pools", "stop_pool"]
 
 
-def start_pool(queue: str | None = None, concurrency: int | None = None) -> str:
+def start_pool(
+    queue: str | None = None,
+    concurrency: int | None = None,
+    *,
+    prefetch_multiplier: int | None = None,
+) -> str:
     """Start a pool master for `queue` (default: `DEFAULT_QUEUE`) and return its tid.
 
-    `concurrency` defaults to the queue's `QUEUES` setting (else the CPU count).
+    `concurrency` and `prefetch_multiplier` default to the queue's `QUEUES` setting
+    (else the CPU count, and 4).
     """
     name, config = current_settings().queue_config(queue)
-    if concurrency is not None and (not isinstance(concurrency, int) or concurrency < 1):
-        raise ValueError(f"concurrency={concurrency!r} must be a positive integer such as 2")
+    for option, value in (
+        ("concurrency", concurrency),
+        ("prefetch_multiplier", prefetch_multiplier),
+    ):
+        if value is not None and (not isinstance(value, int) or value < 1):
+            raise ValueError(f"{option}={value!r} must be a positive integer such as 2")
     key = pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE"))
-    return start_master(key, concurrency or config.concurrency, autostarted=False)
+    return start_master(
+        key,
+        concurrency or config.concurrency,
+        autostarted=False,
+        prefetch_multiplier=prefetch_multiplier or config.prefetch_multiplier,
+    )
 
 
 def pools(queue: str | None = None) -> list[MasterEntry]:

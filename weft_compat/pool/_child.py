@@ -1,12 +1,13 @@
-"""A pool process: claim one call at a time from the queue, run it, store its outcome.
+"""A pool process: claim calls from the queue, run them one at a time, store outcomes.
 
 Run as `python -m weft_compat.pool._child SPEC` by a pool master.
 
-Claiming moves the call's message into this process's own running queue in one
-broker operation, so a call is always either waiting, held by exactly one process, or
-ended. The process publishes the id and hard deadline of the call it runs in shared
-memory (`_slots`), where its master enforces the hard limit; the soft limit is raised in here.
-Between calls it waits on the broker's data version, which costs next to nothing idle.
+Claiming moves calls' messages into this process's own running queue in one broker
+operation, so a call is always either waiting, held by exactly one process, or ended;
+under load a process claims a few at once (`_claims`). The process publishes the id and
+hard deadline of the call it runs in shared memory (`_slots`), where its master
+enforces the hard limit; the soft limit is raised in here. Between calls it waits on
+the broker's data version, which costs next to nothing idle.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from weft_compat._execute import exception_path
 from weft_compat._outcome import Outcome, TaskError, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.exceptions import WeftCompatError
+from weft_compat.pool._claims import Acks, Claims
 from weft_compat.pool._slots import SlotTable, slot_file
 from weft_compat.worker import serve_call
 
@@ -48,6 +50,7 @@ class ChildSpec:
     slot: int
     slots: int
     context: str | None
+    prefetch: int = 1
 
     def to_json(self) -> str:
         """The command-line form."""
@@ -70,29 +73,38 @@ def child_main(spec: ChildSpec) -> None:
         os.environ[CONTEXT_ENV_VAR] = spec.context
     table = SlotTable(slot_file(spec.master_tid), spec.slots, create=False)
     broker = get_broker()
-    pending = pending_queue(spec.queue)
     running = running_queue(spec.queue, spec.master_tid, spec.slot)
-    while not table.stopping and os.getppid() == spec.master_pid:
-        version = broker.get_data_version()
-        claimed = broker.move_one(pending, running)
-        if claimed is None:
-            for _ in wait_for_change(time.monotonic() + _IDLE_CHECK_SECONDS, since=version):
-                break
-            continue
-        body, call_id = claimed
-        try:
-            envelope = Envelope.from_json(body)
-        except (WeftCompatError, ValueError, TypeError) as exc:
-            _refuse(str(call_id), exc)
-            broker.delete_message_ids(running, [call_id])
-            continue
-        limit = envelope.time_limit
-        table.publish(spec.slot, call_id, time.monotonic() + limit if limit else 0.0)
-        try:
-            _run_one(envelope, call_id)
-        finally:
-            table.clear(spec.slot)
-        broker.delete_message_ids(running, [call_id])
+    claims = Claims(
+        pending_queue(spec.queue), running, prefetch=spec.prefetch, processes=spec.slots
+    )
+    acks = Acks(running)
+    try:
+        while not table.stopping and os.getppid() == spec.master_pid:
+            version = broker.get_data_version()
+            claimed = claims.next()
+            if claimed is None:
+                acks.flush()
+                for _ in wait_for_change(time.monotonic() + _IDLE_CHECK_SECONDS, since=version):
+                    break
+                continue
+            body, call_id = claimed
+            try:
+                envelope = Envelope.from_json(body)
+            except (WeftCompatError, ValueError, TypeError) as exc:
+                _refuse(str(call_id), exc)
+                acks.add(call_id)
+                continue
+            limit = envelope.time_limit
+            table.publish(spec.slot, call_id, time.monotonic() + limit if limit else 0.0)
+            try:
+                with claims.running_one():
+                    _run_one(envelope, call_id)
+            finally:
+                table.clear(spec.slot)
+            acks.add(call_id)
+    finally:
+        claims.give_back()
+        acks.flush()
 
 
 def _refuse(call_id: str, exc: Exception) -> None:

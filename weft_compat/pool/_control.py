@@ -1,9 +1,10 @@
 """Finding and revoking a pooled call by id, and asking a master to shut down.
 
 A pooled call is, at any moment, waiting in its queue's pending queue, held in a pool
-process's running queue, or ended (its record holds the outcome). Handles use
-`locate_pooled` for the first two; `revoke_pooled` cancels a waiting call directly and
-asks the master holding a running one to stop it.
+process's running queue (running, or claimed ahead of the running call: `reserved`),
+or ended (its record holds the outcome). Handles use `locate_pooled` for the first
+two; `revoke_pooled` cancels a waiting call directly and asks the master holding a
+claimed one to stop it.
 """
 
 from __future__ import annotations
@@ -14,10 +15,15 @@ from typing import Final, Literal
 from weft_compat._broker import PREFIX, control_queue, get_broker, running_prefix
 from weft_compat._outcome import write_outcome
 from weft_compat.pool._release import revoked
+from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]
 
 _PENDING_PREFIX: Final = f"{PREFIX}.queue."
+# A waiting call can be claimed between being found and being cancelled; look again.
+_REVOKE_ATTEMPTS: Final = 5
+
+PooledStatus = Literal["queued", "reserved", "running"]
 
 
 def _task_name(body: str) -> str | None:
@@ -25,15 +31,26 @@ def _task_name(body: str) -> str | None:
     return str(task) if task is not None else None
 
 
-def locate_pooled(call_id: int) -> tuple[Literal["queued", "running"], str | None, str] | None:
-    """Where the pooled call is: (`queued` or `running`, task name, queue), or None."""
+def locate_pooled(call_id: int) -> tuple[PooledStatus, str | None, str] | None:
+    """Where the pooled call is: (its status, task name, queue), or None."""
     broker = get_broker()
-    for status, prefix in (("queued", _PENDING_PREFIX), ("running", running_prefix())):
-        for queue in broker.list_queues(prefix=prefix):
-            body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
-            if body is not None:
-                return status, _task_name(body), queue  # type: ignore[return-value]
+    for queue in broker.list_queues(prefix=_PENDING_PREFIX):
+        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
+        if body is not None:
+            return "queued", _task_name(body), queue
+    for queue in broker.list_queues(prefix=running_prefix()):
+        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
+        if body is not None:
+            return _held_status(queue, call_id), _task_name(body), queue
     return None
+
+
+def _held_status(running: str, call_id: int) -> PooledStatus:
+    # The pool's slot table says which call each process runs; the others it holds are
+    # claimed ahead. Without the table (another host), the call counts as running.
+    master_tid, slot = running.rsplit(".", 2)[-2:]
+    current = running_call(master_tid, int(slot))
+    return "reserved" if current is not None and current != call_id else "running"
 
 
 def revoke_pooled(
@@ -44,22 +61,21 @@ def revoke_pooled(
     `record` is the handle's id when `call_id` is a later attempt's message.
     """
     broker = get_broker()
-    found = locate_pooled(call_id)
-    if found is None:
-        return False
-    status, task, queue = found
-    if status == "queued" and broker.delete_message_ids(queue, [call_id]) == 1:
-        write_outcome(record or str(call_id), revoked(task, signal_name))
-        return True
-    if status == "queued":  # Claimed in the meantime: it is running now.
+    for _ in range(_REVOKE_ATTEMPTS):
         found = locate_pooled(call_id)
-        if found is None or found[0] != "running":
-            return found is None
-        queue = found[2]
-    master_tid = queue.rsplit(".", 2)[-2]
-    request = {"revoke": str(call_id), "signal": signal_name}
-    broker.write(control_queue(master_tid), json.dumps(request))
-    return True
+        if found is None:
+            return False
+        status, task, queue = found
+        if status != "queued":
+            master_tid = queue.rsplit(".", 2)[-2]
+            request = {"revoke": str(call_id), "signal": signal_name}
+            broker.write(control_queue(master_tid), json.dumps(request))
+            return True
+        if broker.delete_message_ids(queue, [call_id]) == 1:
+            write_outcome(record or str(call_id), revoked(task, signal_name))
+            return True
+        # Claimed in the meantime (or handed back by a process): look again.
+    return False
 
 
 def request_shutdown(master_tid: str) -> None:

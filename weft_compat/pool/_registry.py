@@ -1,11 +1,12 @@
 """Which pool masters serve a queue, and starting one when none does.
 
 A pool master is a long-lived Weft function task (`weft_compat.pool.master:serve`).
-Whoever starts one writes an entry (`{"tid", "concurrency", "autostarted"}`) to the
-queue's registry; entries of masters Weft no longer reports as live are dropped by
-whoever notices. `ensure_pool` is what `enqueue` calls: like Weft's manager autostart,
-the first call into a queue with no live master starts one. A process re-checks a
-queue at most every few seconds, so the check costs nothing per call.
+Whoever starts one writes an entry (`{"tid", "concurrency", "prefetch_multiplier",
+"autostarted"}`) to the queue's registry; entries of masters Weft no longer reports as
+live are dropped by whoever notices. `ensure_pool` is what `enqueue` calls: like
+Weft's manager autostart, the first call into a queue with no live master starts one.
+A process re-checks a queue at most every few seconds, so the check costs nothing per
+call.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Final
 
 from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
-from weft_compat._config import context_path
+from weft_compat._config import DEFAULT_PREFETCH_MULTIPLIER, context_path
 
 __all__ = [
     "MASTER_TARGET",
@@ -49,6 +50,7 @@ class MasterEntry:
     concurrency: int
     autostarted: bool
     message_id: int
+    prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER
 
 
 def is_live(tid: str, *, registered_at: int | None = None) -> bool:
@@ -81,6 +83,9 @@ def entries_in(registry: str) -> list[MasterEntry]:
                 concurrency=int(data["concurrency"]),
                 autostarted=bool(data["autostarted"]),
                 message_id=message_id,
+                prefetch_multiplier=int(
+                    data.get("prefetch_multiplier", DEFAULT_PREFETCH_MULTIPLIER)
+                ),
             )
         )
     return found
@@ -91,9 +96,21 @@ def unregister(queue: str, entry: MasterEntry) -> None:
     get_broker().delete_message_ids(registry_queue(queue), [entry.message_id])
 
 
-def register(registry: str, tid: str, concurrency: int, *, autostarted: bool) -> None:
+def register(
+    registry: str,
+    tid: str,
+    concurrency: int,
+    *,
+    autostarted: bool,
+    prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER,
+) -> None:
     """Add an entry for the task `tid` to the registry queue `registry`."""
-    entry = {"tid": tid, "concurrency": concurrency, "autostarted": autostarted}
+    entry = {
+        "tid": tid,
+        "concurrency": concurrency,
+        "prefetch_multiplier": prefetch_multiplier,
+        "autostarted": autostarted,
+    }
     get_broker().write(registry, json.dumps(entry))
 
 
@@ -118,11 +135,19 @@ def keys_of(queue: str) -> list[str]:
     ]
 
 
-def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
+def start_master(
+    queue: str,
+    concurrency: int,
+    *,
+    autostarted: bool,
+    prefetch_multiplier: int | None = None,
+) -> str:
     """Submit a pool master for the pool key `queue`, register it, and return its tid."""
+    prefetch = prefetch_multiplier or DEFAULT_PREFETCH_MULTIPLIER
     payload: dict[str, Any] = {
         "queue": queue,
         "concurrency": concurrency,
+        "prefetch_multiplier": prefetch,
         "autostarted": autostarted,
         "context": context_path(),
         "settings_module": queue.partition(POOL_KEY_SEPARATOR)[2] or None,
@@ -133,11 +158,17 @@ def start_master(queue: str, concurrency: int, *, autostarted: bool) -> str:
         "metadata": {"weft_compat.pool": queue, "weft_compat.concurrency": concurrency},
     }
     handle = get_client().submit(template, payload={"payload": payload})
-    register(registry_queue(queue), handle.tid, concurrency, autostarted=autostarted)
+    register(
+        registry_queue(queue),
+        handle.tid,
+        concurrency,
+        autostarted=autostarted,
+        prefetch_multiplier=prefetch,
+    )
     return handle.tid
 
 
-def ensure_pool(queue: str, concurrency: int) -> None:
+def ensure_pool(queue: str, concurrency: int, prefetch_multiplier: int | None = None) -> None:
     """Start a pool master for `queue` unless one is live (checked every few seconds)."""
     key = (os.getpid(), context_path(), queue)
     now = time.monotonic()
@@ -147,7 +178,9 @@ def ensure_pool(queue: str, concurrency: int) -> None:
         if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
             return
         if not live_masters(queue):
-            start_master(queue, concurrency, autostarted=True)
+            start_master(
+                queue, concurrency, autostarted=True, prefetch_multiplier=prefetch_multiplier
+            )
         _verified[key] = time.monotonic()
 
 

@@ -15,7 +15,15 @@ from typing import Final
 
 from weft_compat._broker import get_broker, pending_queue, pool_key
 from weft_compat._envelope import Envelope
-from weft_compat._outcome import REDELIVERED, Outcome, TaskError, note, read_events, write_outcome
+from weft_compat._outcome import (
+    REDELIVERED,
+    Outcome,
+    TaskError,
+    note,
+    read_events,
+    settled,
+    write_outcome,
+)
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
 from weft_compat.exceptions import WeftCompatError
 
@@ -56,7 +64,7 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
         return "dropped"
     record = envelope.call_id or str(call_id)
     events = read_events(record)
-    if any(event.get("state") in READY_STATES for event in events):
+    if settled(events, envelope.attempt):  # Ended, or handed on to a retry: only the ack is left.
         broker.delete_message_ids(running, [call_id])
         return "ended"
     deliveries = 1 + sum(

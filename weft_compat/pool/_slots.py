@@ -11,11 +11,12 @@ from __future__ import annotations
 import contextlib
 import mmap
 import os
+import struct
 import tempfile
 from pathlib import Path
 from typing import Final
 
-__all__ = ["SlotTable", "slot_file"]
+__all__ = ["SlotTable", "running_call", "slot_file"]
 
 _WORD: Final = 8
 
@@ -24,6 +25,22 @@ def slot_file(master_tid: str) -> Path:
     """Where the slot table of master `master_tid` lives."""
     base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
     return base / f"weft_compat-pool-{master_tid}"
+
+
+def running_call(master_tid: str, slot: int) -> int | None:
+    """The call `slot` of master `master_tid` runs (0: none), read from any process.
+
+    None when the table is not on this machine (a handle on another host) or is gone.
+    """
+    try:
+        fd = os.open(slot_file(master_tid), os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        word = os.pread(fd, _WORD, _WORD * (1 + slot))
+    finally:
+        os.close(fd)
+    return int(struct.unpack("q", word)[0]) if len(word) == _WORD else None
 
 
 class SlotTable:

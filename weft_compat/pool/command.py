@@ -36,6 +36,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--concurrency", "-c", type=int, help="pool processes (default: the QUEUES setting)"
     )
+    parser.add_argument(
+        "--prefetch-multiplier",
+        type=int,
+        help="calls each pool process may claim at once (default: the QUEUES setting, else 4)",
+    )
     parser.add_argument("--context", help="the Weft context directory (default: settings)")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--detach", action="store_true", help="start the pool and return")
@@ -56,14 +61,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_worker(args: argparse.Namespace) -> int:
     """Carry out a parsed `worker` command; returns the exit code."""
-    if args.concurrency is not None and args.concurrency < 1:
-        print(f"--concurrency {args.concurrency!r} must be 1 or more", file=sys.stderr)
-        return 2
+    for flag, value in (
+        ("--concurrency", args.concurrency),
+        ("--prefetch-multiplier", args.prefetch_multiplier),
+    ):
+        if value is not None and value < 1:
+            print(f"{flag} {value!r} must be 1 or more", file=sys.stderr)
+            return 2
     if args.context:
         os.environ[CONTEXT_ENV_VAR] = args.context
     if args.status:
         for entry in pools(args.queue):
-            print(f"{entry.tid} concurrency={entry.concurrency} autostarted={entry.autostarted}")
+            print(
+                f"{entry.tid} concurrency={entry.concurrency} "
+                f"prefetch_multiplier={entry.prefetch_multiplier} autostarted={entry.autostarted}"
+            )
         return 0
     if args.stop:
         stopped = (
@@ -76,12 +88,16 @@ def run_worker(args: argparse.Namespace) -> int:
             movers = stop_movers(timeout=args.grace)
             print(f"stopped {len(movers)} mover(s)", file=sys.stderr)
         return 0
-    tid = start_pool(args.queue, args.concurrency)
+    tid = _start(args)
     print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)
     if args.detach:
         print(tid)
         return 0
     return _supervise(args, tid)
+
+
+def _start(args: argparse.Namespace) -> str:
+    return start_pool(args.queue, args.concurrency, prefetch_multiplier=args.prefetch_multiplier)
 
 
 def _supervise(args: argparse.Namespace, tid: str) -> int:
@@ -97,7 +113,7 @@ def _supervise(args: argparse.Namespace, tid: str) -> int:
         time.sleep(_WATCH_SECONDS)
         if not stopping and not is_live(tid):
             print(f"pool {tid} ended; starting a replacement", file=sys.stderr)
-            tid = start_pool(args.queue, args.concurrency)
+            tid = _start(args)
     request_shutdown(tid)
     deadline = time.monotonic() + args.grace
     while is_live(tid):

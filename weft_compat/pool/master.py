@@ -21,10 +21,16 @@ import time
 from types import FrameType
 from typing import Any, Final
 
-from weft_compat._broker import control_queue, get_broker, running_prefix, running_queue
+from weft_compat._broker import (
+    control_queue,
+    get_broker,
+    pending_queue,
+    running_prefix,
+    running_queue,
+)
 from weft_compat._client import get_client
-from weft_compat._config import CONTEXT_ENV_VAR
-from weft_compat._outcome import Outcome, TaskError
+from weft_compat._config import CONTEXT_ENV_VAR, DEFAULT_PREFETCH_MULTIPLIER
+from weft_compat._outcome import Outcome, TaskError, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
@@ -42,10 +48,13 @@ _LIMIT_ERROR = "weft_compat.exceptions.TimeLimitExceeded"
 class Master:
     """One queue's pool: its processes, their shared slots, and the control loop."""
 
-    def __init__(self, queue: str, concurrency: int, tid: str, context: str | None) -> None:
+    def __init__(
+        self, queue: str, concurrency: int, prefetch: int, tid: str, context: str | None
+    ) -> None:
         self.queue = queue
         self.tid = tid
         self.context = context
+        self.prefetch = prefetch
         self.table = SlotTable(slot_file(tid), concurrency, create=True)
         self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
         self.last_orphan_scan = 0.0
@@ -55,7 +64,9 @@ class Master:
 
     def spawn(self, slot: int) -> None:
         """Start (or restart) the pool process of `slot`."""
-        spec = ChildSpec(self.queue, self.tid, os.getpid(), slot, self.table.size, self.context)
+        spec = ChildSpec(
+            self.queue, self.tid, os.getpid(), slot, self.table.size, self.context, self.prefetch
+        )
         self.children[slot] = subprocess.Popen(
             [sys.executable, "-m", "weft_compat.pool._child", spec.to_json()],
             stdin=subprocess.DEVNULL,
@@ -111,7 +122,9 @@ class Master:
             elif held == call_id and reason == "revoke":
                 end_call(running, held, revoked(task, signal_name), record=record)
             else:
-                release(running, held, body)
+                # Only the call the process was running was delivered; the calls it had
+                # claimed ahead go back as they were.
+                release(running, held, body, count_delivery=held == call_id)
         if not self.table.stopping:
             self.spawn(slot)
 
@@ -137,18 +150,30 @@ class Master:
                 self.revoke(int(request["revoke"]), str(request.get("signal", "TERM")))
 
     def revoke(self, call_id: int, signal_name: str) -> None:
-        """Stop the call `call_id` if one of this pool's processes holds it."""
+        """Stop the call `call_id` if one of this pool's processes holds it.
+
+        A call claimed ahead and not started yet is ended where it waits (its process
+        then skips it); one given back to the queue meanwhile is ended there.
+        """
+        broker = get_broker()
         for slot in range(len(self.children)):
             if self.table.call(slot)[0] == call_id:
                 self.replace(slot, reason="revoke", signal_name=signal_name)
                 return
             running = running_queue(self.queue, self.tid, slot)
-            entry = get_broker().peek_one(running, exact_timestamp=call_id, with_timestamps=True)
+            entry = broker.peek_one(running, exact_timestamp=call_id, with_timestamps=True)
             if entry is not None:
                 task = json.loads(entry[0]).get("weft_compat", {}).get("task")
                 record = record_of(entry[0], call_id)
                 end_call(running, call_id, revoked(task, signal_name), record=record)
+                if self.table.call(slot)[0] == call_id:  # Started just before it ended.
+                    self.replace(slot, reason="revoke", signal_name=signal_name)
                 return
+        pending = pending_queue(self.queue)
+        entry = broker.peek_one(pending, exact_timestamp=call_id, with_timestamps=True)
+        if entry is not None and broker.delete_message_ids(pending, [call_id]) == 1:
+            task = json.loads(entry[0]).get("weft_compat", {}).get("task")
+            write_outcome(record_of(entry[0], call_id), revoked(task, signal_name))
 
     def release_orphans(self) -> None:
         """Release calls held by pool processes of masters that are no longer live."""
@@ -211,7 +236,8 @@ def serve(payload: Any = None) -> dict[str, Any]:
     if payload.get("autostarted") and _older_autostarted_master(queue, tid):
         _unregister_self(queue, tid)
         return {"queue": queue, "served": False, "reason": "another master serves the queue"}
-    master = Master(queue, int(payload["concurrency"]), tid, context)
+    prefetch = int(payload.get("prefetch_multiplier") or DEFAULT_PREFETCH_MULTIPLIER)
+    master = Master(queue, int(payload["concurrency"]), prefetch, tid, context)
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
         # Weft kills the task moments after this signal: end the pool processes now and

@@ -10,6 +10,8 @@ _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks i
 _JSON = "delete it: weft_compat always serialises with JSON"
 _WORKER = "delete it: pools run as Weft tasks (`weft-compat worker`, migration_guide/workers.md)"
 _ROUTING = "delete it and set queue= on the tasks that need one"
+_CONCURRENCY = "becomes WEFT_COMPAT['QUEUES'][queue]['concurrency']"
+_PREFETCH = "becomes WEFT_COMPAT['QUEUES'][queue]['prefetch_multiplier']"
 # Celery reads a naive eta in this zone; weft_compat refuses naive datetimes instead.
 _AWARE_ONLY = (
     "delete it once every eta/expires datetime is aware: weft_compat refuses naive ones "
@@ -42,8 +44,10 @@ MAPPING = {
     "TASK_IGNORE_RESULT": "delete it and set ignore_result=True on the tasks that need it",
     "TASK_TRACK_STARTED": "delete it: Weft reports running tasks as STARTED",
     "TASK_ACKS_LATE": "delete it: the pooled lane redelivers lost calls by default",
-    "WORKER_CONCURRENCY": "becomes WEFT_COMPAT['QUEUES'][queue]['concurrency']",
-    "WORKER_PREFETCH_MULTIPLIER": _WORKER,
+    "WORKER_CONCURRENCY": _CONCURRENCY,
+    "CELERYD_CONCURRENCY": _CONCURRENCY,
+    "WORKER_PREFETCH_MULTIPLIER": _PREFETCH,
+    "CELERYD_PREFETCH_MULTIPLIER": _PREFETCH,
     "WORKER_MAX_TASKS_PER_CHILD": _WORKER,
     "WORKER_HIJACK_ROOT_LOGGER": _WORKER,
     "WORKER_SEND_TASK_EVENTS": _WORKER,

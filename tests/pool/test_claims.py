@@ -1,0 +1,160 @@
+"""Claiming ahead and batched acks, on a real broker, driven from the test process.
+
+These exercise a pool process's bookkeeping (`weft_compat.pool._claims`) without the
+process itself, so each step can be checked in the broker as it happens.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import broker_tasks
+from weft_compat import WeftSubmission
+from weft_compat._broker import get_broker, pending_queue, pool_key, running_queue
+from weft_compat._submit import prepare_call
+from weft_compat.pool._claims import ACK_BATCH, HOLD_SECONDS, Acks, Claims
+from weft_compat.pool._slots import SlotTable, slot_file
+
+pytestmark = pytest.mark.broker
+
+# A master tid no Weft task has: nothing but these tests uses its queues.
+MASTER = "1000000000000000007"
+
+
+@pytest.fixture
+def queues(request: pytest.FixtureRequest, weft_context: Path) -> Iterator[tuple[str, str]]:
+    """A pending queue and one process's running queue of a queue named after the test."""
+    name = request.node.name.replace("[", "-").rstrip("]")[:60]
+    key = pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE"))
+    pending, running = pending_queue(key), running_queue(key, MASTER, 0)
+    yield pending, running
+    get_broker().delete(pending)
+    get_broker().delete(running)
+
+
+def queue_calls(pending: str, count: int) -> list[int]:
+    """Write `count` real call envelopes to `pending`; returns their ids, oldest first."""
+    envelope = prepare_call(broker_tasks.add, [1, 2], {}).envelope
+    return [get_broker().write(pending, envelope.to_json()) for _ in range(count)]
+
+
+def ids_in(queue: str) -> list[int]:
+    messages = get_broker().peek_many(queue, 100, with_timestamps=True)
+    return [message_id for _, message_id in messages]
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_a_process_claims_its_share_of_a_backlog_in_one_go(queues: tuple[str, str]) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 10)
+    claims = Claims(pending, running, prefetch=4, processes=2)
+    first = claims.next()
+    assert first is not None and first[1] == calls[0]
+    assert ids_in(running) == calls[:4]
+    assert ids_in(pending) == calls[4:]
+    assert [claims.next() for _ in range(3)] == [(first[0], call) for call in calls[1:4]]
+    claims.give_back()
+
+
+def test_a_burst_smaller_than_the_pool_is_left_to_the_other_processes(
+    queues: tuple[str, str],
+) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 3)
+    claims = Claims(pending, running, prefetch=4, processes=2)
+    assert claims.next() is not None
+    assert ids_in(running) == calls[:1]
+    assert ids_in(pending) == calls[1:]
+
+
+def test_prefetch_multiplier_1_claims_one_call_at_a_time(queues: tuple[str, str]) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 5)
+    claims = Claims(pending, running, prefetch=1, processes=1)
+    assert claims.next() is not None
+    assert ids_in(running) == calls[:1]
+
+
+def test_calls_held_behind_a_slow_call_go_back_to_their_places(
+    queues: tuple[str, str],
+) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 4)
+    claims = Claims(pending, running, prefetch=4, processes=1)
+    assert claims.next() is not None
+    later = queue_calls(pending, 1)
+    with claims.running_one():
+        wait_until(lambda: ids_in(pending) == [*calls[1:], *later])
+        assert ids_in(running) == calls[:1]
+    # After a slow call the process claims one call at a time, from the front.
+    claimed = claims.next()
+    assert claimed is not None and claimed[1] == calls[1]
+    assert ids_in(pending) == [*calls[2:], *later]
+
+
+def test_calls_held_behind_a_fast_call_stay_claimed(queues: tuple[str, str]) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 4)
+    claims = Claims(pending, running, prefetch=4, processes=1)
+    assert claims.next() is not None
+    with claims.running_one():
+        pass
+    time.sleep(2 * HOLD_SECONDS)  # Between calls nothing waits behind a running one.
+    assert ids_in(running) == calls
+    held = [claims.next() for _ in range(3)]
+    assert [claimed[1] for claimed in held if claimed is not None] == calls[1:]
+
+
+def test_a_stopping_process_gives_back_what_it_claimed_ahead(queues: tuple[str, str]) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 8)
+    claims = Claims(pending, running, prefetch=4, processes=1)
+    assert claims.next() is not None
+    claims.give_back()
+    assert ids_in(running) == calls[:1]
+    assert ids_in(pending) == calls[1:]
+
+
+def test_a_call_claimed_ahead_is_reserved_until_its_process_runs_it(
+    queues: tuple[str, str],
+) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 2)
+    table = SlotTable(slot_file(MASTER), 1, create=True)
+    try:
+        claims = Claims(pending, running, prefetch=4, processes=1)
+        assert claims.next() is not None
+        table.publish(0, calls[0], 0.0)
+        assert WeftSubmission(str(calls[0])).state == "STARTED"
+        assert WeftSubmission(str(calls[1])).state == "RECEIVED"
+        assert WeftSubmission(str(calls[1])).status() == "reserved"
+    finally:
+        table.remove()
+    assert WeftSubmission(str(calls[1])).state == "STARTED"  # No table: cannot tell.
+
+
+def test_ended_calls_are_deleted_a_batch_at_a_time(queues: tuple[str, str]) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, ACK_BATCH + 2)
+    for _ in calls:
+        get_broker().move_one(pending, running)
+    acks = Acks(running)
+    for call in calls[: ACK_BATCH - 1]:
+        acks.add(call)
+    assert ids_in(running)[:1] == calls[:1]
+    acks.add(calls[ACK_BATCH - 1])
+    assert ids_in(running) == calls[ACK_BATCH:]
+    acks.add(calls[ACK_BATCH])
+    acks.flush()
+    assert ids_in(running) == calls[ACK_BATCH + 1 :]
