@@ -2,9 +2,10 @@
 
 Each queue's pool is a long-lived Weft function task (the master, supervised by Weft)
 that runs `concurrency` pool processes; each process claims calls from the queue's
-broker queue one at a time. Pools start on the first `enqueue` into their queue, or
-explicitly with `start_pool` (what `weft-compat worker` runs). `stop_pool` shuts them
-down cleanly: running calls finish, waiting calls stay queued for the next pool.
+broker queue (a few at once under load) and runs them one at a time. Pools start on
+the first `enqueue` into their queue, or explicitly with `start_pool` (what
+`weft-compat worker` runs). `stop_pool` shuts them down cleanly: running calls finish,
+waiting calls stay queued for the next pool.
 """
 
 from __future__ import annotations

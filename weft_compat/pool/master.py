@@ -36,7 +36,7 @@ from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import is_live, registered, unregister
 from weft_compat.pool._release import end_call, record_of, release, revoked
-from weft_compat.pool._slots import SlotTable, slot_file
+from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
 __all__ = ["serve"]
 
@@ -181,14 +181,19 @@ class Master:
         broker = get_broker()
         checked: dict[str, bool] = {self.tid: True}
         for running in broker.list_queues(prefix=running_prefix()):
-            owner = running.rsplit(".", 2)[-2]
+            owner, slot = running.rsplit(".", 2)[-2:]
             if owner not in checked:
                 checked[owner] = is_live(owner)
             if checked[owner]:
                 continue
+            # The dead master's slot table, while it lasts, tells the call that was
+            # running from those claimed ahead: only that one counts as delivered.
+            current = running_call(owner, int(slot))
             for body, held in broker.peek_many(running, 100, with_timestamps=True):
-                release(running, held, body)
-            slot_file(owner).unlink(missing_ok=True)
+                release(running, held, body, count_delivery=current in (None, held))
+        for owner, live in checked.items():
+            if not live:
+                slot_file(owner).unlink(missing_ok=True)
 
     def drain(self) -> None:
         """Wait for the processes to finish their calls (limits still apply), then leave."""
