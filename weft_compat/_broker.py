@@ -187,28 +187,38 @@ def close_thread_broker() -> None:
         held[1].__exit__(None, None, None)
 
 
-# How often a waiter re-checks the broker's data version: often enough for a
-# single call to finish within a few milliseconds, rarely enough to cost nothing idle.
-_FAST_POLL: Final = 0.0005
+# How often a waiter re-checks the broker's data version: every millisecond or so while
+# an answer is likely soon (a call was just enqueued, a pool process was just busy), so a
+# single call finishes within a few milliseconds; every 5 ms after that, which costs
+# next to nothing idle.
+_FIRST_POLL: Final = 0.00025
+_QUICK_POLL: Final = 0.0005
 _SLOW_POLL: Final = 0.005
+QUICK_SECONDS: Final = 1.0
 
 
-def wait_for_change(deadline: float, *, since: int | None = None) -> Iterator[None]:
+def wait_for_change(
+    deadline: float, *, since: int | None = None, quick_until: float | None = None
+) -> Iterator[None]:
     """Yield each time the broker may hold new data, until `deadline` (monotonic).
 
     SQLite bumps its data version on every commit by another connection, so waiters
-    poll that cheap counter and look at queues only after it moved. Backends without
-    a data version are polled at the slow interval.
+    poll that cheap counter and look at queues only after it moved. Until
+    `quick_until` (default: `QUICK_SECONDS` from now) the counter is read about every
+    millisecond, then every few. Backends without a data version are polled at the
+    slow interval.
     """
     broker = get_broker()
     seen = since if since is not None else broker.get_data_version()
-    interval = _FAST_POLL
-    while time.monotonic() < deadline:
+    if quick_until is None:
+        quick_until = time.monotonic() + QUICK_SECONDS
+    interval = _FIRST_POLL
+    while (now := time.monotonic()) < deadline:
         time.sleep(interval)
         version = broker.get_data_version()
         if version is None or version != seen:
             seen = version
-            interval = _FAST_POLL
+            interval = _FIRST_POLL
             yield
         else:
-            interval = min(interval * 2, _SLOW_POLL)
+            interval = min(interval * 2, _QUICK_POLL if now < quick_until else _SLOW_POLL)

@@ -27,6 +27,20 @@ MASTER = "1000000000000000007"
 
 
 @pytest.fixture
+def claims_of(queues: tuple[str, str]) -> Iterator[Callable[..., Claims]]:
+    """Make `Claims` on the test's queues; each is closed (its watcher stopped) after."""
+    made: list[Claims] = []
+
+    def make(*, prefetch: int, processes: int) -> Claims:
+        made.append(Claims(*queues, prefetch=prefetch, processes=processes))
+        return made[-1]
+
+    yield make
+    for claims in made:
+        claims.close()
+
+
+@pytest.fixture
 def queues(request: pytest.FixtureRequest, weft_context: Path) -> Iterator[tuple[str, str]]:
     """A pending queue and one process's running queue of a queue named after the test."""
     name = request.node.name.replace("[", "-").rstrip("]")[:60]
@@ -55,43 +69,46 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def test_a_process_claims_its_share_of_a_backlog_in_one_go(queues: tuple[str, str]) -> None:
+def test_a_process_claims_its_share_of_a_backlog_in_one_go(
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
     pending, running = queues
     calls = queue_calls(pending, 10)
-    claims = Claims(pending, running, prefetch=4, processes=2)
+    claims = claims_of(prefetch=4, processes=2)
     first = claims.next()
     assert first is not None and first[1] == calls[0]
     assert ids_in(running) == calls[:4]
     assert ids_in(pending) == calls[4:]
     assert [claims.next() for _ in range(3)] == [(first[0], call) for call in calls[1:4]]
-    claims.give_back()
 
 
 def test_a_burst_smaller_than_the_pool_is_left_to_the_other_processes(
-    queues: tuple[str, str],
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
 ) -> None:
     pending, running = queues
     calls = queue_calls(pending, 3)
-    claims = Claims(pending, running, prefetch=4, processes=2)
+    claims = claims_of(prefetch=4, processes=2)
     assert claims.next() is not None
     assert ids_in(running) == calls[:1]
     assert ids_in(pending) == calls[1:]
 
 
-def test_prefetch_multiplier_1_claims_one_call_at_a_time(queues: tuple[str, str]) -> None:
+def test_prefetch_multiplier_1_claims_one_call_at_a_time(
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
     pending, running = queues
     calls = queue_calls(pending, 5)
-    claims = Claims(pending, running, prefetch=1, processes=1)
+    claims = claims_of(prefetch=1, processes=1)
     assert claims.next() is not None
     assert ids_in(running) == calls[:1]
 
 
 def test_calls_held_behind_a_slow_call_go_back_to_their_places(
-    queues: tuple[str, str],
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
 ) -> None:
     pending, running = queues
     calls = queue_calls(pending, 4)
-    claims = Claims(pending, running, prefetch=4, processes=1)
+    claims = claims_of(prefetch=4, processes=1)
     assert claims.next() is not None
     later = queue_calls(pending, 1)
     with claims.running_one():
@@ -103,10 +120,12 @@ def test_calls_held_behind_a_slow_call_go_back_to_their_places(
     assert ids_in(pending) == [*calls[2:], *later]
 
 
-def test_calls_held_behind_a_fast_call_stay_claimed(queues: tuple[str, str]) -> None:
+def test_calls_held_behind_a_fast_call_stay_claimed(
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
     pending, running = queues
     calls = queue_calls(pending, 4)
-    claims = Claims(pending, running, prefetch=4, processes=1)
+    claims = claims_of(prefetch=4, processes=1)
     assert claims.next() is not None
     with claims.running_one():
         pass
@@ -116,24 +135,26 @@ def test_calls_held_behind_a_fast_call_stay_claimed(queues: tuple[str, str]) -> 
     assert [claimed[1] for claimed in held if claimed is not None] == calls[1:]
 
 
-def test_a_stopping_process_gives_back_what_it_claimed_ahead(queues: tuple[str, str]) -> None:
+def test_a_stopping_process_gives_back_what_it_claimed_ahead(
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
     pending, running = queues
     calls = queue_calls(pending, 8)
-    claims = Claims(pending, running, prefetch=4, processes=1)
+    claims = claims_of(prefetch=4, processes=1)
     assert claims.next() is not None
-    claims.give_back()
+    claims.close()
     assert ids_in(running) == calls[:1]
     assert ids_in(pending) == calls[1:]
 
 
 def test_a_call_claimed_ahead_is_reserved_until_its_process_runs_it(
-    queues: tuple[str, str],
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
 ) -> None:
-    pending, running = queues
+    pending, _ = queues
     calls = queue_calls(pending, 2)
     table = SlotTable(slot_file(MASTER), 1, create=True)
     try:
-        claims = Claims(pending, running, prefetch=4, processes=1)
+        claims = claims_of(prefetch=4, processes=1)
         assert claims.next() is not None
         table.publish(0, calls[0], 0.0)
         assert WeftSubmission(str(calls[0])).state == "STARTED"
@@ -152,7 +173,7 @@ def test_ended_calls_are_deleted_a_batch_at_a_time(queues: tuple[str, str]) -> N
     acks = Acks(running)
     for call in calls[: ACK_BATCH - 1]:
         acks.add(call)
-    assert ids_in(running)[:1] == calls[:1]
+    assert ids_in(running) == calls
     acks.add(calls[ACK_BATCH - 1])
     assert ids_in(running) == calls[ACK_BATCH:]
     acks.add(calls[ACK_BATCH])

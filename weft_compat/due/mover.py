@@ -201,7 +201,9 @@ class Mover:
             wait = _IDLE_WAIT_SECONDS
             if upcoming is not None:
                 wait = max(0.0, min(wait, upcoming - time.time()))
-            for _ in wait_for_change(time.monotonic() + wait, since=version):
+            # Due times are kept to the heap's clock, not to the broker's: no need to
+            # watch the broker closely for newly deferred calls.
+            for _ in wait_for_change(time.monotonic() + wait, since=version, quick_until=0.0):
                 break
             self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
 

@@ -22,7 +22,13 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Final
 
-from weft_compat._broker import get_broker, pending_queue, running_queue, wait_for_change
+from weft_compat._broker import (
+    QUICK_SECONDS,
+    get_broker,
+    pending_queue,
+    running_queue,
+    wait_for_change,
+)
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
 from weft_compat._execute import exception_path
@@ -78,13 +84,17 @@ def child_main(spec: ChildSpec) -> None:
         pending_queue(spec.queue), running, prefetch=spec.prefetch, processes=spec.slots
     )
     acks = Acks(running)
+    last_call = 0.0
     try:
         while not table.stopping and os.getppid() == spec.master_pid:
             version = broker.get_data_version()
             claimed = claims.next()
             if claimed is None:
                 acks.flush()
-                for _ in wait_for_change(time.monotonic() + _IDLE_CHECK_SECONDS, since=version):
+                # Busy lately: calls are likely to follow soon, so look for them often.
+                quick = last_call + QUICK_SECONDS
+                deadline = time.monotonic() + _IDLE_CHECK_SECONDS
+                for _ in wait_for_change(deadline, since=version, quick_until=quick):
                     break
                 continue
             body, call_id = claimed
@@ -102,8 +112,9 @@ def child_main(spec: ChildSpec) -> None:
             finally:
                 table.clear(spec.slot)
             acks.add(call_id)
+            last_call = time.monotonic()
     finally:
-        claims.give_back()
+        claims.close()
         acks.flush()
 
 

@@ -47,10 +47,14 @@ class Claims:
         self.claimed_at = 0.0  # When the calls held ahead were claimed (monotonic).
         self.busy = False  # Whether a call is running.
         self.slow = False  # Whether the last call took longer than HOLD_SECONDS.
+        self.closed = False
         self.lock = threading.Condition()
+        self.watcher: threading.Thread | None = None
         if prefetch > 1:
-            watcher = threading.Thread(target=self._watch, name="weft_compat-claims", daemon=True)
-            watcher.start()
+            self.watcher = threading.Thread(
+                target=self._watch, name="weft_compat-claims", daemon=True
+            )
+            self.watcher.start()
 
     def next(self) -> Claim | None:
         """The next call to run: one claimed ahead, else a new claim; None if none waits."""
@@ -95,10 +99,14 @@ class Claims:
                 self.busy = False
                 self.slow = time.monotonic() - started > HOLD_SECONDS
 
-    def give_back(self) -> None:
-        """Put every call claimed ahead back in the queue (the process is stopping)."""
+    def close(self) -> None:
+        """Put every call claimed ahead back in the queue and stop the watcher."""
         with self.lock:
             self._give_back_held()
+            self.closed = True
+            self.lock.notify()
+        if self.watcher is not None:
+            self.watcher.join()
 
     def _give_back_held(self) -> None:
         # Each call keeps its id, and so its place in the queue. A call the master ended
@@ -109,17 +117,16 @@ class Claims:
             broker.move_one(self.running, self.pending, exact_timestamp=call_id)
 
     def _watch(self) -> None:
-        while True:
-            with self.lock:
-                while True:
-                    if self.ahead and self.busy:
-                        left = self.claimed_at + HOLD_SECONDS - time.monotonic()
-                        if left <= 0:
-                            break
-                        self.lock.wait(left)
-                    else:
-                        self.lock.wait()
-                self._give_back_held()
+        with self.lock:
+            while not self.closed:
+                if not (self.ahead and self.busy):
+                    self.lock.wait()
+                    continue
+                left = self.claimed_at + HOLD_SECONDS - time.monotonic()
+                if left > 0:
+                    self.lock.wait(left)
+                else:
+                    self._give_back_held()
 
 
 class Acks:
