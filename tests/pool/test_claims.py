@@ -69,38 +69,29 @@ def wait_until(condition: Callable[[], bool], timeout: float = 10) -> None:
         time.sleep(0.02)
 
 
-def test_a_process_claims_its_share_of_a_backlog_in_one_go(
-    queues: tuple[str, str], claims_of: Callable[..., Claims]
+@pytest.mark.parametrize(
+    ("waiting", "prefetch", "processes", "claimed"),
+    [
+        (10, 4, 2, 4),  # a backlog: a full prefetch in one write
+        (3, 4, 2, 1),  # a burst smaller than the pool: left to the other processes
+        (5, 1, 1, 1),  # prefetch_multiplier 1: one call at a time
+    ],
+)
+def test_a_process_claims_its_share_of_what_waits(
+    waiting: int,
+    prefetch: int,
+    processes: int,
+    claimed: int,
+    queues: tuple[str, str],
+    claims_of: Callable[..., Claims],
 ) -> None:
     pending, running = queues
-    calls = queue_calls(pending, 10)
-    claims = claims_of(prefetch=4, processes=2)
+    calls = queue_calls(pending, waiting)
+    claims = claims_of(prefetch=prefetch, processes=processes)
     first = claims.next()
     assert first is not None and first[1] == calls[0]
-    assert ids_in(running) == calls[:4]
-    assert ids_in(pending) == calls[4:]
-    assert [claims.next() for _ in range(3)] == [(first[0], call) for call in calls[1:4]]
-
-
-def test_a_burst_smaller_than_the_pool_is_left_to_the_other_processes(
-    queues: tuple[str, str], claims_of: Callable[..., Claims]
-) -> None:
-    pending, running = queues
-    calls = queue_calls(pending, 3)
-    claims = claims_of(prefetch=4, processes=2)
-    assert claims.next() is not None
-    assert ids_in(running) == calls[:1]
-    assert ids_in(pending) == calls[1:]
-
-
-def test_prefetch_multiplier_1_claims_one_call_at_a_time(
-    queues: tuple[str, str], claims_of: Callable[..., Claims]
-) -> None:
-    pending, running = queues
-    calls = queue_calls(pending, 5)
-    claims = claims_of(prefetch=1, processes=1)
-    assert claims.next() is not None
-    assert ids_in(running) == calls[:1]
+    assert ids_in(running) == calls[:claimed]
+    assert ids_in(pending) == calls[claimed:]
 
 
 def test_calls_held_behind_a_slow_call_go_back_to_their_places(
