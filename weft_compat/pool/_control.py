@@ -14,7 +14,7 @@ from typing import Final, Literal
 
 from weft_compat._broker import PREFIX, control_queue, get_broker, running_prefix
 from weft_compat._outcome import write_outcome
-from weft_compat.pool._release import revoked
+from weft_compat.pool._release import revoked, task_of
 from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]
@@ -26,22 +26,17 @@ _REVOKE_ATTEMPTS: Final = 5
 PooledStatus = Literal["queued", "reserved", "running"]
 
 
-def _task_name(body: str) -> str | None:
-    task = json.loads(body).get("weft_compat", {}).get("task")
-    return str(task) if task is not None else None
-
-
 def locate_pooled(call_id: int) -> tuple[PooledStatus, str | None, str] | None:
     """Where the pooled call is: (its status, task name, queue), or None."""
     broker = get_broker()
     for queue in broker.list_queues(prefix=_PENDING_PREFIX):
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None:
-            return "queued", _task_name(body), queue
+            return "queued", task_of(body), queue
     for queue in broker.list_queues(prefix=running_prefix()):
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None:
-            return _held_status(queue, call_id), _task_name(body), queue
+            return _held_status(queue, call_id), task_of(body), queue
     return None
 
 

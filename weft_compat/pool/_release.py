@@ -27,7 +27,7 @@ from weft_compat._outcome import (
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
 from weft_compat.exceptions import WeftCompatError
 
-__all__ = ["MAX_DELIVERIES", "end_call", "record_of", "release"]
+__all__ = ["MAX_DELIVERIES", "end_call", "record_of", "release", "task_of"]
 
 MAX_DELIVERIES: Final = 3
 _LOST = "weft_compat.exceptions.WorkerLostError"
@@ -40,6 +40,12 @@ def record_of(body: str, message_id: int) -> str:
     except (ValueError, AttributeError):
         call_id = None
     return str(call_id) if call_id else str(message_id)
+
+
+def task_of(body: str) -> str | None:
+    """The task name a queued message names, if it is a call envelope."""
+    task = json.loads(body).get("weft_compat", {}).get("task")
+    return str(task) if task is not None else None
 
 
 def end_call(running: str, call_id: int, outcome: Outcome, *, record: str | None = None) -> None:

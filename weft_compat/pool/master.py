@@ -35,7 +35,7 @@ from weft_compat._states import FAILURE
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import is_live, registered, unregister
-from weft_compat.pool._release import end_call, record_of, release, revoked
+from weft_compat.pool._release import end_call, record_of, release, revoked, task_of
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
 __all__ = ["serve"]
@@ -115,7 +115,7 @@ class Master:
         self.table.clear(slot)
         running = running_queue(self.queue, self.tid, slot)
         for body, held in get_broker().peek_many(running, 100, with_timestamps=True):
-            task = json.loads(body).get("weft_compat", {}).get("task")
+            task = task_of(body)
             record = record_of(body, held)
             if held == call_id and reason == "limit":
                 end_call(running, held, _time_limit_outcome(held, task), record=record)
@@ -163,7 +163,7 @@ class Master:
             running = running_queue(self.queue, self.tid, slot)
             entry = broker.peek_one(running, exact_timestamp=call_id, with_timestamps=True)
             if entry is not None:
-                task = json.loads(entry[0]).get("weft_compat", {}).get("task")
+                task = task_of(entry[0])
                 record = record_of(entry[0], call_id)
                 end_call(running, call_id, revoked(task, signal_name), record=record)
                 if self.table.call(slot)[0] == call_id:  # Started just before it ended.
@@ -172,7 +172,7 @@ class Master:
         pending = pending_queue(self.queue)
         entry = broker.peek_one(pending, exact_timestamp=call_id, with_timestamps=True)
         if entry is not None and broker.delete_message_ids(pending, [call_id]) == 1:
-            task = json.loads(entry[0]).get("weft_compat", {}).get("task")
+            task = task_of(entry[0])
             write_outcome(record_of(entry[0], call_id), revoked(task, signal_name))
 
     def release_orphans(self) -> None:
