@@ -7,19 +7,24 @@
 - `recording()`: each enqueue is recorded and nothing runs; the recorder's
   `submissions` list what was enqueued.
 
-Both are context managers, pytest fixtures (`weft_immediate`, `weft_recording`) and,
-in Django, the setting `WEFT_COMPAT = {"TEST_MODE": "immediate" | "recording"}`.
+Both are context managers, decorators (of test functions and of `unittest.TestCase`
+classes, as `override_settings` is), pytest fixtures (`weft_immediate`,
+`weft_recording`) and, in Django, the setting
+`WEFT_COMPAT = {"TEST_MODE": "immediate" | "recording"}`. The innermost active mode wins.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
+import inspect
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+import unittest
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from weft_compat import _serialization, _testmode
 from weft_compat._execute import run_call
@@ -28,7 +33,7 @@ from weft_compat._submission import WeftSubmission, local_outcomes
 if TYPE_CHECKING:
     from weft_compat._submit import PreparedCall
 
-__all__ = ["ImmediateMode", "RecordedCall", "Recorder", "immediate", "recording"]
+__all__ = ["ImmediateMode", "ModeScope", "RecordedCall", "Recorder", "immediate", "recording"]
 
 _tid_lock = threading.Lock()
 _previous = 0
@@ -76,7 +81,9 @@ class RecordedCall:
     tid: str
 
 
-@dataclass
+# Compared by identity: the mode stack removes the very recorder a scope pushed, even
+# when another one has recorded the same calls.
+@dataclass(eq=False)
 class Recorder:
     """Records enqueued calls instead of running them; see `recording()`."""
 
@@ -103,26 +110,107 @@ class Recorder:
         self.submissions.clear()
 
 
-@contextmanager
-def immediate(*, propagate: bool = False) -> Iterator[ImmediateMode]:
-    """Run enqueued calls inline while the block runs."""
-    mode = ImmediateMode(propagate=propagate)
+Target = TypeVar("Target", bound=Callable[..., Any])
+# Attributes of a decorated TestCase class: the scope its tests run in (looked up on the
+# class being set up, so a decorated subclass's mode wins), and whether it is active.
+_CLASS_SCOPE = "_weft_compat_test_mode"
+_ACTIVE = "_weft_compat_test_mode_active"
+_WRAPS_SET_UP_CLASS = "_weft_compat_wraps_set_up_class"
+
+
+class ModeScope[M: ImmediateMode | Recorder]:
+    """Where a test mode applies: a `with` block, a decorated function or a TestCase class.
+
+    Each entry activates a fresh mode (a new `Recorder` for `recording()`), so a decorated
+    test never sees another test's calls.
+    """
+
+    def __init__(self, factory: Callable[[], M]) -> None:
+        self.factory: Callable[[], M] = factory
+        self._entered: list[M] = []
+
+    def __enter__(self) -> M:
+        mode = self.factory()
+        _testmode.push(mode)
+        self._entered.append(mode)
+        return mode
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        _testmode.pop(self._entered.pop())
+
+    def __call__(self, target: Target) -> Target:
+        """Decorate a test function (sync or async) or a `unittest.TestCase` class."""
+        if isinstance(target, type):
+            return cast(Target, _decorate_class(target, self))
+        factory = self.factory
+        if inspect.iscoroutinefunction(target):
+
+            @functools.wraps(target)
+            async def run_async(*args: Any, **kwargs: Any) -> Any:
+                with ModeScope(factory):
+                    return await target(*args, **kwargs)
+
+            return cast(Target, run_async)
+
+        @functools.wraps(target)
+        def run(*args: Any, **kwargs: Any) -> Any:
+            with ModeScope(factory):
+                return target(*args, **kwargs)
+
+        return cast(Target, run)
+
+
+def _decorate_class(cls: type, scope: ModeScope[Any]) -> type:
+    """Activate the mode from `setUpClass` until the class's cleanups run, so it also
+    covers `setUpClass` and `setUpTestData`, as `override_settings` does."""
+    if not issubclass(cls, unittest.TestCase):
+        raise TypeError(
+            f"{cls.__name__!r} is not a unittest.TestCase subclass; decorate its test "
+            "methods instead, or use the weft_immediate / weft_recording fixture"
+        )
+    setattr(cls, _CLASS_SCOPE, scope)
+    if getattr(cls.setUpClass, _WRAPS_SET_UP_CLASS, False) and "setUpClass" not in vars(cls):
+        return cls  # the inherited wrapper reads this class's scope
+    original = cls.setUpClass.__func__  # type: ignore[attr-defined]
+
+    def set_up_class(inner: type[unittest.TestCase]) -> None:
+        _activate(inner)
+        original(inner)
+
+    setattr(set_up_class, _WRAPS_SET_UP_CLASS, True)
+    cls.setUpClass = classmethod(set_up_class)  # type: ignore[assignment]
+    return cls
+
+
+def _activate(cls: type[unittest.TestCase]) -> None:
+    """Push the mode of ``cls`` once per class set-up; the class cleanups pop it."""
+    if vars(cls).get(_ACTIVE):
+        return  # a subclass's own setUpClass reached an inherited wrapper through super()
+    mode = getattr(cls, _CLASS_SCOPE).factory()
     _testmode.push(mode)
-    try:
-        yield mode
-    finally:
-        _testmode.pop(mode)
+    setattr(cls, _ACTIVE, True)
+    cls.addClassCleanup(_deactivate, cls, mode)
 
 
-@contextmanager
-def recording() -> Iterator[Recorder]:
-    """Record enqueued calls, running nothing, while the block runs."""
-    recorder = Recorder()
-    _testmode.push(recorder)
-    try:
-        yield recorder
-    finally:
-        _testmode.pop(recorder)
+def _deactivate(cls: type[unittest.TestCase], mode: _testmode.Mode) -> None:
+    _testmode.pop(mode)
+    setattr(cls, _ACTIVE, False)
+
+
+def immediate(*, propagate: bool = False) -> ModeScope[ImmediateMode]:
+    """Run enqueued calls inline: in a `with` block, a decorated test or TestCase class."""
+    return ModeScope(lambda: ImmediateMode(propagate=propagate))
+
+
+def recording() -> ModeScope[Recorder]:
+    """Record enqueued calls, running nothing: in a `with` block (which gives the recorder),
+    a decorated test or TestCase class."""
+    return ModeScope(Recorder)
 
 
 def mode_for_setting(name: str) -> _testmode.Mode:
