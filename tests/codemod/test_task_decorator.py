@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+
 import pytest
 
-from tests.codemod.tools import ALL, check_noop, check_rewritten
+from tests.codemod.tools import ALL, check_flagged, check_noop, check_rewritten, migrate
+from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
+from weft_compat.codemod.decorator_plan import DROPPED
+from weft_compat.codemod.report import Status
 
 RULES = ("task_decorator",)
 
@@ -34,19 +39,174 @@ def test_options_are_carried_over_unchanged() -> None:
         """\
         from celery import shared_task
 
-        @shared_task(bind=True, time_limit=60, rate_limit="1/m")
+        @shared_task(bind=True, time_limit=60, queue="emails", name="x.add")
         def add(self, x):
             return x
         """,
         """\
         from weft_compat import weft_task
 
-        @weft_task(bind=True, time_limit=60, rate_limit="1/m")
+        @weft_task(bind=True, time_limit=60, queue="emails", name="x.add")
         def add(self, x):
             return x
         """,
         RULES,
     )
+
+
+def test_a_rate_limit_is_dropped() -> None:
+    check_rewritten(
+        """\
+        from celery import shared_task
+
+        @shared_task(queue="emails", rate_limit="30/m")
+        def send(pk):
+            pass
+        """,
+        """\
+        from weft_compat import weft_task
+
+        @weft_task(queue="emails")
+        def send(pk):
+            pass
+        """,
+        RULES,
+    )
+
+
+def test_a_dropped_first_option_leaves_the_rest() -> None:
+    check_rewritten(
+        "from celery import shared_task\n\n@shared_task(throws=(KeyError,), bind=True)\n"
+        "def f(self):\n    pass\n",
+        "from weft_compat import weft_task\n\n@weft_task(bind=True)\ndef f(self):\n    pass\n",
+        RULES,
+    )
+
+
+def test_dropping_the_last_of_several_lines_keeps_the_trailing_comma() -> None:
+    check_rewritten(
+        """\
+        from celery import shared_task
+
+        @shared_task(
+            queue="emails",
+            rate_limit="30/m",
+        )
+        def send(pk):
+            pass
+        """,
+        """\
+        from weft_compat import weft_task
+
+        @weft_task(
+            queue="emails",
+        )
+        def send(pk):
+            pass
+        """,
+        RULES,
+    )
+
+
+def test_dropping_every_option_leaves_a_bare_decorator() -> None:
+    check_rewritten(
+        "from celery import shared_task\n\n@shared_task(rate_limit='1/s', send_events=True)\n"
+        "def f():\n    pass\n",
+        "from weft_compat import weft_task\n\n@weft_task\ndef f():\n    pass\n",
+        RULES,
+    )
+
+
+def test_an_import_only_a_dropped_option_used_goes_with_it() -> None:
+    check_rewritten(
+        """\
+        from celery import shared_task
+        from proj.results import ArchiveBackend
+
+        @shared_task(backend=ArchiveBackend())
+        def f():
+            pass
+        """,
+        """\
+        from weft_compat import weft_task
+
+        @weft_task
+        def f():
+            pass
+        """,
+        RULES,
+    )
+
+
+@pytest.mark.parametrize(
+    "option",
+    [
+        "base=Custom",
+        "Request='proj.Request'",
+        "filter=task_method",
+        "aliases=('old.name',)",
+        "pydantic=True",
+        "ignore_results=True",
+        "max_retry=5",
+        "serializer='pickle'",
+        "serializer=SERIALIZER",
+        "**OPTIONS",
+    ],
+)
+def test_an_option_whose_loss_would_change_the_task_keeps_it_on_celery(option: str) -> None:
+    source = f"from celery import shared_task\n\n@shared_task({option}, rate_limit='1/m')\n"
+    check_noop(source + "def f():\n    pass\n", RULES)
+
+
+def test_calls_of_a_task_kept_on_celery_are_not_rewritten() -> None:
+    outcome = check_flagged(
+        "from proj.tasks import f\n\nf.delay(1)\nf.apply_async((1,))\nf.AsyncResult(x).id\n",
+        ["WC201", "WC201"],
+        ALL,
+        modules={
+            "proj.tasks": "from celery import shared_task\n\n"
+            "@shared_task(base=Custom)\ndef f(x):\n    pass\n"
+        },
+    )
+    assert outcome.status is Status.UNCHANGED
+    assert "f stays a Celery task (base=: a custom Task class" in outcome.findings[0].message
+
+
+def test_a_serializer_of_json_carries_over() -> None:
+    check_rewritten(
+        "from celery import shared_task\n\n@shared_task(serializer='json')\ndef f():\n    pass\n",
+        "from weft_compat import weft_task\n\n@weft_task(serializer='json')\ndef f():\n    pass\n",
+        RULES,
+    )
+
+
+def _weft_task_options(source: bytes) -> list[set[str]]:
+    """The keyword names of every @weft_task(...) decorator in ``source``."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef):
+            for decorator in node.decorator_list:
+                if isinstance(decorator, ast.Call) and ast.unparse(decorator.func) == "weft_task":
+                    found.append({keyword.arg or "**" for keyword in decorator.keywords})
+                elif ast.unparse(decorator) == "weft_task":
+                    found.append(set())
+    return found
+
+
+@pytest.mark.parametrize("option", [*sorted(REFUSED_OPTIONS), "no_such_option"])
+def test_no_rewritten_decorator_carries_an_option_weft_task_refuses(option: str) -> None:
+    source = (
+        "from celery import shared_task\n\n"
+        f"@shared_task(bind=True, {option}=VALUE, queue='q')\ndef f(self):\n    pass\n"
+    )
+    outcome = migrate(source, ALL)
+    written = outcome.new_source if outcome.new_source is not None else source.encode()
+    for options in _weft_task_options(written):
+        assert options <= DECORATOR_OPTIONS, options - DECORATOR_OPTIONS
+    migrated = bool(_weft_task_options(written))
+    assert migrated == (option in DROPPED), written.decode()
+    # Whatever happened to the option is reported.
+    assert any(finding.code in ("WC202", "WC209") for finding in outcome.findings)
 
 
 def test_a_retrying_task_migrates_whole_with_nothing_to_report() -> None:

@@ -1,27 +1,67 @@
-"""WC202 task_options: options @weft_task refuses are reported, never dropped."""
+"""WC202 task_options: refused options are reported, dropped or keeping the task on Celery."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.codemod.tools import check_flagged, check_noop
+from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
+from weft_compat.codemod.decorator_plan import DROPPED, KEEPS_CELERY
 
 RULES = ("task_options",)
 
 
-@pytest.mark.parametrize(
-    "option",
-    ["rate_limit='1/m'", "throws=()", "countdown=10", "eta=when", "Request='x.Y'"],
-)
-def test_refused_options_are_flagged(option: str) -> None:
+def test_every_dropped_or_kept_option_is_one_weft_task_refuses() -> None:
+    assert set(DROPPED) <= set(REFUSED_OPTIONS)
+    assert set(KEEPS_CELERY) <= set(REFUSED_OPTIONS)
+    assert not set(DROPPED) & set(KEEPS_CELERY)
+    assert not (set(DROPPED) | set(KEEPS_CELERY)) & DECORATOR_OPTIONS
+
+
+@pytest.mark.parametrize("option", sorted(DROPPED))
+def test_a_dropped_option_says_what_dropping_it_changes(option: str) -> None:
     outcome = check_flagged(
-        f"from celery import shared_task\n\n@shared_task({option})\ndef f():\n    pass\n",
+        f"from celery import shared_task\n\n@shared_task({option}=VALUE)\ndef f():\n    pass\n",
         ["WC202"],
         RULES,
     )
-    name = option.partition("=")[0]
-    assert outcome.findings[0].guide == f"migration_guide/decorator.md#{name.lower()}"
-    assert f"task option {name!r} is refused by @weft_task" in outcome.findings[0].message
+    finding = outcome.findings[0]
+    assert finding.guide == f"migration_guide/decorator.md#{option.lower()}"
+    assert f"task option {option!r} removed from the rewritten decorator: " in finding.message
+    assert DROPPED[option] in finding.message
+
+
+def test_a_dropped_rate_limit_says_the_task_runs_unthrottled() -> None:
+    outcome = check_flagged(
+        "from celery import shared_task\n\n@shared_task(rate_limit='1/m')\ndef f():\n    pass\n",
+        ["WC202"],
+        RULES,
+    )
+    assert "runs unthrottled" in outcome.findings[0].message
+
+
+@pytest.mark.parametrize("option", sorted(set(KEEPS_CELERY) - {"base"}))
+def test_an_option_that_keeps_the_task_on_celery_says_so(option: str) -> None:
+    outcome = check_flagged(
+        f"from celery import shared_task\n\n@shared_task({option}=VALUE)\ndef f():\n    pass\n",
+        ["WC202"],
+        RULES,
+    )
+    finding = outcome.findings[0]
+    assert finding.guide == f"migration_guide/decorator.md#{option.lower()}"
+    assert "so the task stays on Celery" in finding.message
+    assert KEEPS_CELERY[option] in finding.message
+
+
+def test_a_droppable_option_next_to_one_that_keeps_celery_is_kept() -> None:
+    outcome = check_flagged(
+        "from celery import shared_task\n\n@shared_task(filter=f, rate_limit='1/m')\n"
+        "def f():\n    pass\n",
+        ["WC202", "WC202"],
+        RULES,
+    )
+    assert "stays on Celery" in outcome.findings[0].message
+    assert "'rate_limit' is dropped once another option" in outcome.findings[1].message
 
 
 def test_countdown_on_the_decorator_points_at_using() -> None:
@@ -65,6 +105,7 @@ def test_typo_is_flagged_with_a_suggestion() -> None:
         RULES,
     )
     assert "did you mean 'ignore_result'" in outcome.findings[0].message
+    assert "so the task stays on Celery" in outcome.findings[0].message
     assert outcome.findings[0].guide.endswith("decorator.md#unknown-options")
 
 

@@ -75,8 +75,14 @@ class FileContext:
             return resolved
 
     def task(self, node: cst.BaseExpression) -> TaskSignature | None:
-        """The signature of the task ``node`` names, or None if it is not a known task."""
+        """The signature of the task ``node`` names, or None if it is not a task that
+        becomes a weft task."""
         return self.index.task(self.qualified_name(node))
+
+    def kept_on_celery(self, node: cst.BaseExpression) -> str | None:
+        """Why the task ``node`` names stays on Celery, None if it is not such a task."""
+        qualified = self.qualified_name(node)
+        return self.index.celery_tasks.get(qualified) if qualified else None
 
     def is_app(self, node: cst.BaseExpression) -> bool:
         """Whether ``node`` names a Celery application."""

@@ -10,6 +10,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from weft_compat.codemod.decorator_plan import Option
+
 # Calls whose result, bound to a module-level name, is a Celery application.
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 
@@ -28,10 +30,12 @@ class TaskSignature:
 
 @dataclass(frozen=True)
 class DecoratedFunction:
-    """A module-level function and the qualified names of its decorators."""
+    """A module-level function: its decorators' qualified names, the options each is
+    called with (empty when it is not called), and the function's signature."""
 
     decorators: tuple[str, ...]
     signature: TaskSignature
+    options: tuple[tuple[Option, ...], ...]
 
 
 @dataclass
@@ -90,6 +94,18 @@ def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> Tas
     # absorb a stray ``countdown=``.
     names = (*regular, *(a.arg for a in arguments.kwonlyargs))
     return TaskSignature(params=tuple(names), var_keyword=arguments.kwarg is not None)
+
+
+def _options(decorator: ast.expr) -> tuple[Option, ...]:
+    """The options a decorator is called with, as ``decorator_plan`` reads them."""
+    if not isinstance(decorator, ast.Call):
+        return ()
+    options: list[Option] = [(None, None) for _ in decorator.args]
+    for keyword in decorator.keywords:
+        value = keyword.value
+        text = value.value if isinstance(value, ast.Constant) else None
+        options.append((keyword.arg, text if isinstance(text, str) else None))
+    return tuple(options)
 
 
 def _is_bound(decorators: list[ast.expr]) -> bool:
@@ -167,14 +183,18 @@ class _Collector:
         # Dotted names for now: an import further down the module still counts,
         # so they are qualified once the whole module has been read.
         names = []
+        options = []
         for decorator in node.decorator_list:
             target = decorator.func if isinstance(decorator, ast.Call) else decorator
             dotted = dotted_name(target)
             if dotted:
                 names.append(dotted)
+                options.append(_options(decorator))
         if names:
             signature = _signature(node, _is_bound(node.decorator_list))
-            self.facts.functions[node.name] = DecoratedFunction(tuple(names), signature)
+            self.facts.functions[node.name] = DecoratedFunction(
+                tuple(names), signature, tuple(options)
+            )
 
     def _bind(self, name: str, value: ast.expr | None) -> None:
         self.facts.defs.add(name)
@@ -190,8 +210,10 @@ def collect_facts(tree: ast.Module, module: str, package: str) -> ModuleFacts:
     collector.collect(tree.body, 0)
     for name, function in facts.functions.items():
         qualified = (facts.qualify(dotted) for dotted in function.decorators)
-        decorators = tuple(name for name in qualified if name)
-        facts.functions[name] = DecoratedFunction(decorators, function.signature)
+        kept = [(q, o) for q, o in zip(qualified, function.options, strict=True) if q]
+        facts.functions[name] = DecoratedFunction(
+            tuple(q for q, _ in kept), function.signature, tuple(o for _, o in kept)
+        )
     for dotted, target in collector.app_candidates:
         if facts.qualify(dotted) in CELERY_APP_CLASSES:
             facts.app_names.add(target)

@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from weft_compat.codemod.facts import ModuleFacts, TaskSignature
+from weft_compat.codemod.decorator_plan import plan
+from weft_compat.codemod.facts import DecoratedFunction, ModuleFacts, TaskSignature
 
 TASK_DECORATORS = frozenset(
     {
@@ -56,7 +57,10 @@ class ProjectIndex:
 
     aliases: dict[str, str] = field(default_factory=dict)
     apps: set[str] = field(default_factory=set)
+    # Tasks that become weft tasks, and those whose decorator keeps them on Celery (with
+    # why): calls on the latter are not rewritten.
     tasks: dict[str, TaskSignature] = field(default_factory=dict)
+    celery_tasks: dict[str, str] = field(default_factory=dict)
     # Answers of ``canonical``, filled as names are asked about once aliases are final.
     _canonical: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _prefixes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -75,9 +79,19 @@ class ProjectIndex:
                 index.apps.add(index.canonical(_join(facts.module, name)))
         for facts in facts_list:
             for name, function in facts.functions.items():
-                if any(index.is_task_decorator(d) for d in function.decorators):
-                    index.tasks[index.canonical(_join(facts.module, name))] = function.signature
+                index._add_task(index.canonical(_join(facts.module, name)), function)
         return index
+
+    def _add_task(self, qualified: str, function: DecoratedFunction) -> None:
+        for decorator, options in zip(function.decorators, function.options, strict=True):
+            if not self.is_task_decorator(decorator):
+                continue
+            decision = plan(options)
+            if decorator != "weft_compat.weft_task" and decision.keeps_celery:
+                self.celery_tasks[qualified] = decision.reason()
+            else:
+                self.tasks[qualified] = function.signature
+            return
 
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (``pkg.app`` → ``pkg.celery.app``) to the defining name."""
@@ -107,7 +121,7 @@ class ProjectIndex:
         """Every proper dotted prefix of an alias, task or app name the index holds."""
         if self._prefixes is None:
             found: set[str] = set()
-            for name in (*self.aliases, *self.tasks, *self.apps):
+            for name in (*self.aliases, *self.tasks, *self.celery_tasks, *self.apps):
                 parts = name.split(".")
                 found.update(".".join(parts[:end]) for end in range(1, len(parts)))
             self._prefixes = frozenset(found)

@@ -35,6 +35,7 @@ def _interesting(qualified: str, index: ProjectIndex, prefixes: frozenset[str]) 
         "celery" in lowered
         or "weft" in lowered
         or qualified in index.tasks
+        or qualified in index.celery_tasks
         or qualified in prefixes
         or index.is_app(qualified)
     )

@@ -15,6 +15,7 @@ from weft_compat._options import (
     REFUSED_OPTIONS,
 )
 from weft_compat.codemod.context import FileContext, dotted
+from weft_compat.codemod.decorator_plan import DecoratorPlan, plan
 
 __all__ = [
     "CALL_OPTIONS",
@@ -23,6 +24,7 @@ __all__ = [
     "REFUSED_CALL_OPTIONS",
     "REFUSED_OPTIONS",
     "closest",
+    "decorator_plan",
     "dotted",
     "head_name",
     "keyword_arg",
@@ -97,3 +99,15 @@ def task_decorator(
     if qualified is None or not context.index.is_task_decorator(qualified):
         return None
     return target, call, qualified
+
+
+def decorator_plan(call: cst.Call | None) -> DecoratorPlan:
+    """What to do with a task decorator's options (see ``decorator_plan``)."""
+    if call is None:
+        return DecoratorPlan()
+    return plan(
+        [
+            (None, None) if arg.keyword is None else (arg.keyword.value, string_value(arg.value))
+            for arg in call.args
+        ]
+    )

@@ -66,7 +66,8 @@ class Canvas(Rule):
         if method is None:
             return
         receiver, name = method
-        if name in SIGNATURE_METHODS and self.context.task(receiver) is not None:
+        is_task = self.context.task(receiver) is not None
+        if name in SIGNATURE_METHODS and (is_task or self.context.kept_on_celery(receiver)):
             self.report(
                 node,
                 f"{dotted(receiver)}.{name}(...) builds a Celery signature; Weft has no "

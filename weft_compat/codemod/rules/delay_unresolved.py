@@ -1,7 +1,8 @@
 """WC201: ``.delay`` / ``.apply_async`` sites the codemod does not rewrite, each with why.
 
-Three reasons: the receiver is not a task the index knows (a wrapper, a task from
-another package, ``self``), the method is referenced rather than called (a callback,
+Four reasons: the receiver is not a task the index knows (a wrapper, a task from
+another package, ``self``), the task stays on Celery (its decorator keeps an option
+``@weft_task`` refuses, such as ``base=``), the method is referenced rather than called (a callback,
 ``map(task.delay, ...)``, stored for later), or ``.delay`` passes a Celery option
 name the task has no parameter for (Celery hands it to the task as an argument). That
 last one was a bug under Celery, so it is not rewritten either way; the report says
@@ -44,7 +45,14 @@ class DelayUnresolved(Rule):
         receiver, name = method
         label = dotted(receiver) or "this expression"
         task = self.context.task(receiver)
-        if task is None:
+        kept = self.context.kept_on_celery(receiver) if task is None else None
+        if kept is not None:
+            self.report(
+                node,
+                f"{label}.{name}(...) was not rewritten: {label} stays a Celery task ({kept}); "
+                "its calls move to .enqueue(...) once its decorator is migrated",
+            )
+        elif task is None:
             self.report(
                 node,
                 f"{label}.{name}(...) was not rewritten: {label!r} is not a task the codemod "

@@ -1,8 +1,9 @@
 """WC209: custom Task base classes, class-based tasks, and ``current_task``.
 
 A ``base=`` class's hooks (``on_failure``, ``after_return``, ``before_start``, …) do
-not run under weft_compat; ``@weft_task`` refuses ``base=`` so the loss is loud.
-The guide shows how to move each hook into the function or a wrapper.
+not run under weft_compat; ``@weft_task`` refuses ``base=``, so such a task stays on
+Celery, decorator and calls, until its hooks have moved. The guide shows how to move
+each hook into the function or a wrapper.
 """
 
 from __future__ import annotations
@@ -55,8 +56,10 @@ class TaskClasses(Rule):
             if keyword_name(arg) == "base":
                 self.report(
                     arg,
-                    f"base={dotted(arg.value) or '...'} sets a custom Task class whose hooks will "
-                    "not run; @weft_task refuses base=; move the hooks into the function",
+                    f"base={dotted(arg.value) or '...'} sets a custom Task class whose hooks "
+                    "would not run under @weft_task, so the task stays on Celery (its "
+                    "decorator and its calls were left as they are); move the hooks into the "
+                    "function and remove base=, then run the codemod again",
                     "decorator.md#base",
                 )
 

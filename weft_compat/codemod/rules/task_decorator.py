@@ -1,19 +1,48 @@
-"""WC102: ``@shared_task`` and ``@app.task`` become ``@weft_task``, options unchanged.
+"""WC102: ``@shared_task`` and ``@app.task`` become ``@weft_task``.
 
-``@weft_task`` takes Celery's option names, so options are carried over as written;
-the ones it refuses stay in place, where its import-time error names them, and
-``task_options`` (WC202) lists them.
+``@weft_task`` takes Celery's option names, so options are carried over as written,
+except the ones it refuses: those whose loss leaves the task's work running
+(``rate_limit``, ``throws``, …) are dropped, and any other (``base=``, a typo, a pickle
+serializer) keeps the decorator, and so the task, on Celery (see ``decorator_plan``).
+``task_options`` (WC202) and ``task_classes`` (WC209) report both.
 """
 
 from __future__ import annotations
 
+from collections import Counter
+
 import libcst as cst
 
-from weft_compat.codemod.rules._shared import head_name, task_decorator
+from weft_compat.codemod.context import dotted
+from weft_compat.codemod.rules._shared import decorator_plan, head_name, task_decorator
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC102"
-DESCRIPTION = "@shared_task / @app.task → @weft_task, options carried over"
+DESCRIPTION = "@shared_task / @app.task → @weft_task; options it refuses dropped or reported"
+
+
+def mentioned_names(node: cst.CSTNode) -> Counter[str]:
+    """How often each name is mentioned as a variable in ``node``'s code (not as an
+    attribute or keyword name)."""
+    found: Counter[str] = Counter()
+
+    class Names(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            name = dotted(node)
+            if name is not None:
+                found[name.partition(".")[0]] += 1
+                return False
+            return True
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found[node.value] += 1
+
+    node.visit(Names())
+    return found
 
 
 class TaskDecorator(Rule):
@@ -30,13 +59,34 @@ class TaskDecorator(Rule):
         match = task_decorator(self.context, original_node)
         if match is None or match[2] == "weft_compat.weft_task":
             return updated_node
-        target, _call, _ = match
+        target, call, _ = match
+        decision = decorator_plan(call)
+        if decision.keeps_celery:
+            return updated_node  # reported by task_options / task_classes
         local = head_name(target)
         if local is not None:
             self.drop_import(local)
         self.add_import("weft_compat", "weft_task")
         new_target = cst.Name("weft_task")
         expression = updated_node.decorator
-        if isinstance(expression, cst.Call):
-            return updated_node.with_changes(decorator=expression.with_changes(func=new_target))
-        return updated_node.with_changes(decorator=new_target)
+        if not isinstance(expression, cst.Call):
+            return updated_node.with_changes(decorator=new_target)
+        kept = self._kept_args(expression, frozenset(decision.dropped))
+        if expression.args and not kept:
+            return updated_node.with_changes(decorator=new_target)
+        return updated_node.with_changes(
+            decorator=expression.with_changes(func=new_target, args=kept)
+        )
+
+    def _kept_args(self, call: cst.Call, dropped: frozenset[str]) -> list[cst.Arg]:
+        """The call's arguments without the dropped options; the last kept one takes the
+        comma of the last argument, so a trailing comma stays and no stray one is left."""
+        args = list(call.args)
+        kept = [arg for arg in args if arg.keyword is None or arg.keyword.value not in dropped]
+        for arg in args:
+            if arg not in kept:
+                for name, count in mentioned_names(arg.value).items():
+                    self.drop_import(name, count)
+        if kept and kept[-1] is not args[-1]:
+            kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
+        return kept
