@@ -5,14 +5,15 @@ than the rest of a file's rewrite put together: the first costs ~12 ms to constr
 (matcher introspection) plus a walk of the module, the second needs scope analysis,
 several times the cost of parsing. Both jobs are narrow here: add a
 ``from weft_compat import name`` at the top, and drop an import a rule has just
-rewritten away. A rule asks to drop only such a name, so a text check that the name
-appears nowhere else is enough, and errs towards keeping an import (a mention in a
-docstring keeps it).
+rewritten away. A rule asks to drop only such a name, so a check that the name appears
+nowhere else in the code is enough; it errs towards keeping an import.
 """
 
 from __future__ import annotations
 
+import io
 import re
+import tokenize
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -113,13 +114,39 @@ def unused_after_rewrite(dropped: Counter[str], source: str) -> set[str]:
     """Names in ``dropped`` whose only remaining mention in ``source`` is their import.
 
     ``dropped`` counts the mentions the rewrite removed, one per rewritten site, so no
-    second code-generation pass is needed to see what is left.
+    second code-generation pass is needed to see what is left. A word count of the text
+    settles most names; a name it finds elsewhere too is counted again in the code only
+    (comments and docstrings aside, a string that is exactly the name still counts, as
+    in ``__all__``), so a docstring that mentions ``Celery`` does not keep its import.
     """
-    return {
-        name
-        for name, rewritten in dropped.items()
-        if len(re.findall(rf"\b{re.escape(name)}\b", source)) - rewritten <= 1
-    }
+    unused = set()
+    tokens: Counter[str] | None = None
+    for name, rewritten in dropped.items():
+        if len(re.findall(rf"\b{re.escape(name)}\b", source)) - rewritten <= 1:
+            unused.add(name)
+            continue
+        if tokens is None:
+            tokens = _code_mentions(source)
+        if tokens is not None and tokens[name] - rewritten <= 1:
+            unused.add(name)
+    return unused
+
+
+def _code_mentions(source: str) -> Counter[str] | None:
+    """How often each name appears in ``source`` as code, or as a string of just itself;
+    None if the source does not tokenize."""
+    mentions: Counter[str] = Counter()
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.NAME:
+                mentions[token.string] += 1
+            elif token.type == tokenize.STRING and token.string[-1:] in ("'", '"'):
+                text = token.string.strip("'\"")
+                if text.isidentifier() and token.string.lstrip("rRuU")[:1] in ("'", '"'):
+                    mentions[text] += 1
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    return mentions
 
 
 def _prune(statement: cst.BaseStatement, names: set[str]) -> cst.BaseStatement | None:
