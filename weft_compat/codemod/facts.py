@@ -14,6 +14,8 @@ from weft_compat.codemod.decorator_plan import Option
 
 # Calls whose result, bound to a module-level name, is a Celery application.
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
+# Settings that make eager calls re-raise the task's error (Celery 4+ and Celery 3 names).
+EAGER_PROPAGATES = frozenset({"CELERY_TASK_EAGER_PROPAGATES", "CELERY_EAGER_PROPAGATES_EXCEPTIONS"})
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,8 @@ class ModuleFacts:
     defs: set[str] = field(default_factory=set)
     app_names: set[str] = field(default_factory=set)
     functions: dict[str, DecoratedFunction] = field(default_factory=dict)
+    # Values assigned to EAGER_PROPAGATES at module level: True/False, None if computed.
+    eager_propagates: list[bool | None] = field(default_factory=list)
 
     def qualify(self, dotted: str) -> str | None:
         """The qualified name ``dotted`` refers to in this module, or None if it is local."""
@@ -198,6 +202,9 @@ class _Collector:
 
     def _bind(self, name: str, value: ast.expr | None) -> None:
         self.facts.defs.add(name)
+        if name in EAGER_PROPAGATES:
+            literal = value.value if isinstance(value, ast.Constant) else None
+            self.facts.eager_propagates.append(literal if isinstance(literal, bool) else None)
         if isinstance(value, ast.Call) and (dotted := dotted_name(value.func)) is not None:
             # Checked against CELERY_APP_CLASSES once every import has been read.
             self.app_candidates.append((dotted, name))

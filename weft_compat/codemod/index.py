@@ -61,6 +61,8 @@ class ProjectIndex:
     # why): calls on the latter are not rewritten.
     tasks: dict[str, TaskSignature] = field(default_factory=dict)
     celery_tasks: dict[str, str] = field(default_factory=dict)
+    # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
+    eager_propagates: frozenset[bool | None] = frozenset()
     # Answers of ``canonical``, filled as names are asked about once aliases are final.
     _canonical: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _prefixes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -80,6 +82,9 @@ class ProjectIndex:
         for facts in facts_list:
             for name, function in facts.functions.items():
                 index._add_task(index.canonical(_join(facts.module, name)), function)
+        index.eager_propagates = frozenset(
+            value for facts in facts_list for value in facts.eager_propagates
+        )
         return index
 
     def _add_task(self, qualified: str, function: DecoratedFunction) -> None:
@@ -116,6 +121,16 @@ class ProjectIndex:
             if target is not None and target != prefix:
                 return ".".join([target, *parts[end:]])
         return _CELERY_CANONICAL.get(qualified, qualified)
+
+    def default_propagate(self) -> bool | None:
+        """Whether eager calls re-raise by the project's settings (Celery's default, False,
+        when no module sets it); None when settings modules disagree or compute it."""
+        if not self.eager_propagates:
+            return False
+        if len(self.eager_propagates) == 1:
+            (value,) = self.eager_propagates
+            return value
+        return None
 
     def prefixes(self) -> frozenset[str]:
         """Every proper dotted prefix of an alias, task or app name the index holds."""

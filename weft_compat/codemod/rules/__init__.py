@@ -18,6 +18,7 @@ from weft_compat.codemod.rules import (
     celery_imports,
     delay,
     delay_unresolved,
+    eager_overrides,
     exceptions_import,
     mock_patch,
     on_commit,
@@ -55,6 +56,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             celery_imports.CeleryImports,
             settings.Settings,
             override_settings.OverrideSettings,
+            eager_overrides.EagerOverrides,
         ),
         key=lambda rule: rule.CODE,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections.abc import Collection, Sequence
 from functools import lru_cache
 
 import libcst as cst
@@ -27,6 +28,7 @@ __all__ = [
     "decorator_plan",
     "dotted",
     "head_name",
+    "kept_args",
     "keyword_arg",
     "keyword_name",
     "method_call",
@@ -52,6 +54,15 @@ def keyword_arg(name: str, value: cst.BaseExpression) -> cst.Arg:
         whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
     )
     return cst.Arg(value=value, keyword=cst.Name(name), equal=tight)
+
+
+def kept_args(args: Sequence[cst.Arg], dropped: Collection[int]) -> list[cst.Arg]:
+    """``args`` without those at the ``dropped`` positions. The last one kept takes the
+    comma of the last one given, so a trailing comma stays and no stray one is left."""
+    kept = [arg for position, arg in enumerate(args) if position not in dropped]
+    if kept and args and kept[-1] is not args[-1]:
+        kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
+    return kept
 
 
 def keyword_name(arg: cst.Arg) -> str | None:

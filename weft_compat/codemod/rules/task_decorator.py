@@ -14,7 +14,12 @@ from collections import Counter
 import libcst as cst
 
 from weft_compat.codemod.context import dotted
-from weft_compat.codemod.rules._shared import decorator_plan, head_name, task_decorator
+from weft_compat.codemod.rules._shared import (
+    decorator_plan,
+    head_name,
+    kept_args,
+    task_decorator,
+)
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC102"
@@ -79,14 +84,13 @@ class TaskDecorator(Rule):
         )
 
     def _kept_args(self, call: cst.Call, dropped: frozenset[str]) -> list[cst.Arg]:
-        """The call's arguments without the dropped options; the last kept one takes the
-        comma of the last argument, so a trailing comma stays and no stray one is left."""
-        args = list(call.args)
-        kept = [arg for arg in args if arg.keyword is None or arg.keyword.value not in dropped]
-        for arg in args:
-            if arg not in kept:
-                for name, count in mentioned_names(arg.value).items():
-                    self.drop_import(name, count)
-        if kept and kept[-1] is not args[-1]:
-            kept[-1] = kept[-1].with_changes(comma=args[-1].comma)
-        return kept
+        """The call's arguments without the dropped options (whose names' imports may go)."""
+        positions = {
+            position
+            for position, arg in enumerate(call.args)
+            if arg.keyword is not None and arg.keyword.value in dropped
+        }
+        for position in positions:
+            for name, count in mentioned_names(call.args[position].value).items():
+                self.drop_import(name, count)
+        return kept_args(call.args, positions)
