@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# An exception in `info` (after a failure, between retries) is shown as its class and args.
 _SCRIPT = (
     "import json, sys\n"
     "from weft_compat import WeftSubmission\n"
     "handle = WeftSubmission.from_tid(sys.argv[1])\n"
+    "shown = lambda value: {'exception': type(value).__qualname__, 'args': list(value.args)}\n"
     "print(json.dumps({'state': handle.state, 'info': handle.info, "
-    "'as_dict': handle.as_dict()}, default=lambda value: value.as_dict()))\n"
+    "'as_dict': handle.as_dict()}, default=shown))\n"
 )
 
 

@@ -4,8 +4,9 @@ In a Django project the settings are `settings.WEFT_COMPAT` (read through
 `weft_compat.django.conf`, and only when Django is already imported and configured,
 so the core never imports Django itself). Elsewhere `weft_compat.configure(...)` sets
 them for the process, and the environment supplies what it does not:
-`WEFT_COMPAT_CONTEXT` (the Weft context directory) and `WEFT_COMPAT_QUEUES` (the
-`QUEUES` setting as JSON).
+`WEFT_COMPAT_CONTEXT` (the Weft context directory), `WEFT_COMPAT_QUEUES` (the
+`QUEUES` setting as JSON) and `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
+names separated by commas).
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import os
 import sys
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from weft_compat.exceptions import InvalidOptionValue
 
 __all__ = [
     "CONTEXT_ENV_VAR",
     "DEFAULT_PREFETCH_MULTIPLIER",
+    "IMPORTS_ENV_VAR",
     "QUEUES_ENV_VAR",
     "QueueConfig",
     "Settings",
@@ -32,11 +34,13 @@ __all__ = [
 
 CONTEXT_ENV_VAR = "WEFT_COMPAT_CONTEXT"
 QUEUES_ENV_VAR = "WEFT_COMPAT_QUEUES"
+IMPORTS_ENV_VAR = "WEFT_COMPAT_IMPORTS"
 
 Lane = Literal["pooled", "isolated"]
 QueueName = Annotated[
     str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 ]
+ModuleName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
 
 
 @functools.cache
@@ -72,6 +76,14 @@ class Settings(BaseModel):
     AUTODISCOVER: bool = True
     DEFAULT_QUEUE: QueueName = "default"
     QUEUES: dict[QueueName, QueueConfig] = Field(default_factory=dict)
+    # Modules every worker imports at start (Celery's `imports` / `include`).
+    IMPORTS: tuple[ModuleName, ...] = ()
+
+    @field_validator("CONTEXT", mode="before")
+    @classmethod
+    def _path(cls, value: Any) -> Any:
+        # `BASE_DIR` is a `pathlib.Path` in every current Django project.
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
 
     def queue_config(self, queue: str | None) -> tuple[str, QueueConfig]:
         """The queue a call goes to (its own, else `DEFAULT_QUEUE`) and that queue's config."""
@@ -80,7 +92,7 @@ class Settings(BaseModel):
 
 
 _configured: Settings | None = None
-_environment: dict[tuple[str | None, str | None], Settings] = {}
+_environment: dict[tuple[str | None, str | None, str], Settings] = {}
 
 
 def configure(**settings: Any) -> None:
@@ -115,9 +127,12 @@ def _environment_settings() -> Settings:
     # One object per value of the variables, so callers can cache on its identity.
     context = os.environ.get(CONTEXT_ENV_VAR) or None
     queues = os.environ.get(QUEUES_ENV_VAR) or None
-    settings = _environment.get((context, queues))
+    imports = os.environ.get(IMPORTS_ENV_VAR) or ""
+    settings = _environment.get((context, queues, imports))
     if settings is None:
         raw: dict[str, Any] = {"CONTEXT": context}
+        if imports:
+            raw["IMPORTS"] = [name.strip() for name in imports.split(",") if name.strip()]
         if queues is not None:
             try:
                 raw["QUEUES"] = json.loads(queues)
@@ -127,7 +142,7 @@ def _environment_settings() -> Settings:
                     'as {"default": {"lane": "pooled", "concurrency": 2}}'
                 ) from None
         built = validate_settings(raw, where="environment")
-        settings = _environment.setdefault((context, queues), built)
+        settings = _environment.setdefault((context, queues, imports), built)
     return settings
 
 

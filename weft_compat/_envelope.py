@@ -2,14 +2,19 @@
 
 It is the payload of the Weft task (isolated lane), the message a pool process
 claims (pooled lane), or the message a mover holds until the call is due. The
-arguments are one
-Celery-compatible JSON text, encoded once in the caller, so the worker decodes exactly
-what was validated at enqueue.
+arguments are one Celery-compatible JSON text, encoded once in the caller, so the
+worker decodes exactly what was validated at enqueue.
+
+An envelope is data, never code: it names its task, but no module to import, no
+`sys.path` entry and no TaskSpec a worker would act on. Its `settings_module` routes
+the call to a pool of that Django project, and a worker refuses a call whose settings
+module is not its own (`_worker_config`).
 """
 
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
@@ -26,9 +31,7 @@ class Envelope:
     """One call of one task."""
 
     task: str
-    module: str
     call: str
-    import_root: str | None = None
     settings_module: str | None = None
     attempt: int = 1
     soft_time_limit: float | None = None
@@ -40,7 +43,8 @@ class Envelope:
     time_limit: float | None = None
     redeliver: bool = True
     # The lane the call runs in, and what its lane needs to submit it later: the pool's
-    # concurrency and prefetch (pooled) or the Weft TaskSpec (isolated).
+    # concurrency and prefetch (pooled); the Weft TaskSpec's limits and metadata
+    # (isolated), which a mover applies to the fixed worker template, never as a spec.
     lane: str = "isolated"
     concurrency: int | None = None
     prefetch_multiplier: int | None = None
@@ -74,9 +78,61 @@ class Envelope:
     def from_payload(cls, payload: Any) -> Envelope:
         """Rebuild an envelope from what Weft hands the worker."""
         body = payload.get("weft_compat") if isinstance(payload, Mapping) else None
-        if not isinstance(body, Mapping) or body.get("version") != ENVELOPE_VERSION:
+        if (
+            not isinstance(body, Mapping)
+            or body.get("version") != ENVELOPE_VERSION
+            or not isinstance(body.get("task"), str)
+            or not isinstance(body.get("call"), str)
+        ):
             raise WeftCompatError(
                 f"the work item {payload!r:.200} is not a weft_compat call envelope "
                 f"(version {ENVELOPE_VERSION}); submit it through WeftTask.enqueue"
             )
-        return cls(**body)
+        # Fields of other versions of this release line (such as ones it no longer reads)
+        # are left out rather than refused: a message in flight across an upgrade runs.
+        fields = {key: value for key, value in body.items() if key in _FIELD_TYPES}
+        for key, value in fields.items():
+            if not _is_a(value, _FIELD_TYPES[key]):
+                raise WeftCompatError(
+                    f"the work item's {key}={value!r:.80} is not a {_FIELD_TYPES[key]}; "
+                    "submit calls through WeftTask.enqueue"
+                )
+        return cls(**fields)
+
+
+# Each field's type, checked on the way in, so a message written by anything else than
+# `enqueue` fails as a whole rather than deep inside a worker.
+_FIELD_TYPES: Final[dict[str, str]] = {
+    "task": "str",
+    "call": "str",
+    "settings_module": "str | None",
+    "attempt": "int",
+    "soft_time_limit": "float | None",
+    "ignore_result": "bool",
+    "headers": "dict",
+    "queue": "str | None",
+    "time_limit": "float | None",
+    "redeliver": "bool",
+    "lane": "str",
+    "concurrency": "int | None",
+    "prefetch_multiplier": "int | None",
+    "taskspec": "dict | None",
+    "eta": "float | None",
+    "expires": "float | None",
+    "call_id": "str | None",
+    "claim_queue": "str | None",
+    "claim_id": "int | None",
+    "version": "int",
+}
+assert set(_FIELD_TYPES) == set(Envelope.__dataclass_fields__)
+
+
+def _is_a(value: Any, kind: str) -> bool:
+    if value is None:
+        return kind.endswith("| None")
+    base = kind.removesuffix(" | None")
+    if base == "float":
+        return type(value) in (int, float) and math.isfinite(value)
+    if base == "int":
+        return type(value) is int
+    return type(value) is {"str": str, "bool": bool, "dict": dict}[base]

@@ -1,6 +1,7 @@
 """Running one call: the code every lane and the immediate test mode share.
 
-Resolve the task by name, decode the arguments, build the bound context, apply the soft
+Resolve the task by name (in the registry only: what a worker imports is its
+configuration, never the call's), decode the arguments, build the bound context, apply the soft
 time limit, call the function and encode its return value. Failures become an
 `Outcome` carrying the exception's import path and traceback text.
 """
@@ -18,11 +19,12 @@ from types import FrameType
 from weft_compat import _serialization
 from weft_compat._context import TaskRequest
 from weft_compat._envelope import Envelope
-from weft_compat._outcome import Outcome, TaskError
+from weft_compat._errors import TaskError
+from weft_compat._outcome import Outcome
 from weft_compat._progress import running
-from weft_compat._registry import get_task
 from weft_compat._retry import RetryPlan, run_with_autoretry
 from weft_compat._states import FAILURE, RETRY, SUCCESS
+from weft_compat._worker_config import resolve_task
 from weft_compat.exceptions import (
     ResultNotSerializable,
     Retry,
@@ -30,7 +32,7 @@ from weft_compat.exceptions import (
     WeftCompatError,
 )
 
-__all__ = ["CallResult", "exception_path", "run_call"]
+__all__ = ["CallResult", "run_call"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,14 +48,6 @@ class CallResult:
     retry: RetryPlan | None = None
 
 
-def exception_path(exc: BaseException) -> str:
-    """`module.QualName` of an exception's class, the way `django.tasks` records it."""
-    cls = type(exc)
-    if cls.__module__ == "builtins":
-        return cls.__qualname__
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
 def run_call(
     envelope: Envelope,
     *,
@@ -63,7 +57,7 @@ def run_call(
     """Run the call described by `envelope`; never raises for the task's own errors."""
     request: TaskRequest | None = None
     try:
-        task = get_task(envelope.task, module=envelope.module)
+        task = resolve_task(envelope.task)
         call = _serialization.decode(envelope.call)
         args, kwargs = call["args"], call["kwargs"]
         request = TaskRequest(
@@ -104,11 +98,7 @@ def run_call(
             # self.retry(throw=False) planned the next attempt before this error: Celery
             # has sent that attempt by then, so it runs, with this error as the cause.
             return _retrying(envelope, request.retry_plan, exc)
-        error = TaskError(
-            exception_class_path=exception_path(exc),
-            message=str(exc),
-            traceback=traceback.format_exc(),
-        )
+        error = TaskError.from_exception(exc, traceback=traceback.format_exc())
         return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
 
 
@@ -116,10 +106,8 @@ def _retrying(envelope: Envelope, plan: RetryPlan, signal: BaseException | None)
     cause = plan.exc or signal
     error = None
     if cause is not None:
-        error = TaskError(
-            exception_class_path=exception_path(cause),
-            message=str(cause),
-            traceback="".join(traceback.format_exception(cause)),
+        error = TaskError.from_exception(
+            cause, traceback="".join(traceback.format_exception(cause))
         )
     return CallResult(Outcome(RETRY, error=error, task=envelope.task), retry=plan)
 

@@ -63,6 +63,9 @@ def locate(call_id: str) -> Location:
         return Location(outcome.raw_status, outcome.task, outcome, retries=retries)
     progress = latest_state(events)
     attempt = current_attempt(call_id, events)
+    if not attempt.isdigit():
+        # A Celery (UUID) id no lane has run: nothing but a record can know it.
+        return Location(None)
     from weft_compat.due._queue import locate_due
     from weft_compat.pool._control import locate_pooled
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from weft_compat._broker import call_record, get_broker
+from weft_compat._errors import TaskError
 from weft_compat._states import FAILURE, READY_STATES, RETRY, REVOKED, SUCCESS
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "note",
     "read_events",
     "read_outcome",
+    "refused_outcome",
     "settled",
     "write_outcome",
 ]
@@ -36,23 +38,6 @@ REDELIVERED: Final = "redelivered"
 SUBMITTED: Final = "submitted"
 
 _RAW_STATUS: Final = {SUCCESS: "completed", FAILURE: "failed", REVOKED: "cancelled"}
-
-
-@dataclass(frozen=True, slots=True)
-class TaskError:
-    """One failure of a call: the exception's import path, its message and traceback text."""
-
-    exception_class_path: str
-    message: str
-    traceback: str
-
-    def as_dict(self) -> dict[str, str]:
-        """A JSON-ready form for views."""
-        return {
-            "exception_class_path": self.exception_class_path,
-            "message": self.message,
-            "traceback": self.traceback,
-        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,7 +64,7 @@ class Outcome:
         """Serialise for the call record."""
         body: dict[str, Any] = {"state": self.state, "value": self.value}
         if self.error is not None:
-            body["error"] = self.error.as_dict()
+            body["error"] = self.error.to_record()
         if self.status is not None:
             body["status"] = self.status
         if self.task is not None:
@@ -93,7 +78,7 @@ class Outcome:
         return cls(
             state=body["state"],
             value=body.get("value"),
-            error=TaskError(**error) if error else None,
+            error=TaskError.from_record(error) if error else None,
             status=body.get("status"),
             task=body.get("task"),
         )
@@ -102,6 +87,21 @@ class Outcome:
     def from_json(cls, text: str) -> Outcome:
         """Parse a stored outcome."""
         return cls.from_event(json.loads(text))
+
+
+def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcome:
+    """The `FAILURE` of a call of `task` queued for the Django settings `wanted`, which a
+    worker of the settings `served` (None: no Django project) refuses."""
+    error = TaskError(
+        exception_class_path="weft_compat.exceptions.CallRefused",
+        message=(
+            f"the call of {task!r} names the Django settings module {wanted!r}, which this "
+            f"deployment's workers do not load (they load {served!r}); enqueue it from a "
+            "process of that project"
+        ),
+        traceback="",
+    )
+    return Outcome(FAILURE, error=error, task=task)
 
 
 def write_outcome(call_id: str, outcome: Outcome) -> None:

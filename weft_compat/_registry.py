@@ -1,7 +1,8 @@
 """Task name → `WeftTask`, as Celery's task registry.
 
-A worker resolves a call by name; if the name is not registered yet, it imports the
-module the envelope names (the decorator registers on import). Registering a second,
+Code that enqueues by name (`weft_compat.enqueue("app.tasks.x")`, Celery's
+`send_task`) may import the module the name implies; a worker only looks names up
+(`lookup`), since what it imports is its configuration (`_worker_config`). Registering a second,
 different function under a taken name fails loudly: Celery would silently let the
 last import win, and calls would run the wrong code.
 """
@@ -17,7 +18,7 @@ from weft_compat.exceptions import DuplicateTaskName, TaskNotRegistered
 if TYPE_CHECKING:
     from weft_compat._task import WeftTask
 
-__all__ = ["get_task", "register", "registered_names"]
+__all__ = ["get_task", "lookup", "register", "registered_names", "registered_tasks"]
 
 _tasks: dict[str, WeftTask[Any, Any]] = {}
 
@@ -59,6 +60,16 @@ def get_task(name: str, *, module: str | None = None) -> WeftTask[Any, Any]:
         f"no task is registered as {name!r}: import the module that defines it "
         f"(or add its app to INSTALLED_APPS) before enqueueing by name{hint}"
     )
+
+
+def lookup(name: str) -> WeftTask[Any, Any] | None:
+    """The task registered as `name`, or None; imports nothing (what a worker uses)."""
+    return _tasks.get(name)
+
+
+def registered_tasks() -> list[WeftTask[Any, Any]]:
+    """Every registered task."""
+    return list(_tasks.values())
 
 
 def registered_names() -> list[str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import time
+import uuid
 from typing import Any, Final, Literal
 
 from weft.client import CommandTimeoutError, TaskResult
@@ -41,11 +42,13 @@ from weft_compat._states import (
     UNKNOWN,
     state_from_weft,
 )
-from weft_compat.exceptions import InvalidTaskId, ResultNotReady
+from weft_compat.exceptions import InvalidTaskId, ResultNotReady, TaskRevokedError
 
 __all__ = ["WeftSubmission", "local_outcomes"]
 
 _TID: Final = re.compile(r"\d{19}")
+# Celery's ids: str(uuid4()), so ids stored before a migration still read (`UNKNOWN`).
+_UUID: Final = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 _ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"})
 # How often `result()` re-reads the stored outcome after Weft reports the end.
 _OUTCOME_POLL_SECONDS: Final = 0.02
@@ -60,12 +63,16 @@ local_outcomes: dict[str, Outcome | None] = {}
 
 
 def _check_tid(tid: object) -> str:
-    if not isinstance(tid, str) or not _TID.fullmatch(tid):
-        raise InvalidTaskId(
-            f"task id {tid!r} is not a Weft task id (19 digits); pass the `tid` of a "
-            "submission, as stored when it was enqueued"
-        )
-    return tid
+    """A 19-digit Weft id as it is, a Celery (UUID) id in its canonical form."""
+    if isinstance(tid, str):
+        if _TID.fullmatch(tid):
+            return tid
+        if _UUID.fullmatch(tid):
+            return str(uuid.UUID(tid))
+    raise InvalidTaskId(
+        f"task id {tid!r} is neither a Weft task id (19 digits) nor a Celery task id (a "
+        "UUID); pass the `tid` of a submission, or the id Celery gave a call, as stored"
+    )
 
 
 class WeftSubmission:
@@ -274,23 +281,42 @@ class WeftSubmission:
 
     @property
     def info(self) -> Any:
-        """Celery's `info`: the return value after SUCCESS, the error after FAILURE,
-        and while running the `meta` of the latest custom state (`update_state`)."""
+        """Celery's `info` (and `result`): the return value after SUCCESS; the exception
+        after FAILURE or REVOKED, and between the attempts of a retried call, rebuilt from
+        its record as Celery's result backend rebuilds it (`errors` keeps the records);
+        while running, the `meta` of the latest custom state (`update_state`)."""
         state = self.state
         if state == SUCCESS:
             return self.return_value
         if state == FAILURE:
             errors = self.errors
-            return errors[-1] if errors else None
+            return errors[-1].rebuild() if errors else None
         if state == REVOKED:
             outcome = self._outcome()
-            return outcome.error if outcome is not None else None
+            if outcome is not None and outcome.error is not None:
+                return outcome.error.rebuild()
+            return TaskRevokedError(f"task {self._tid} was revoked")
         if state in {PENDING, RECEIVED, STARTED, UNKNOWN}:
             return None
         meta = self.progress()
-        if state == RETRY and isinstance(meta, dict) and set(meta) == _ERROR_FIELDS:
-            return TaskError(**meta)
+        if state == RETRY and isinstance(meta, dict) and set(meta) >= _ERROR_FIELDS:
+            return TaskError.from_record(meta).rebuild()
         return meta
+
+    def wait(self, timeout: float | None = None, *, propagate: bool = True) -> Any:
+        """Wait for the call to end and return its return value (Celery's `get()`).
+
+        After a failure or a revoke, raises the task's exception, rebuilt as `info` is
+        (with `propagate=False`, returns it instead). Raises `TimeoutError` if the call
+        has not ended within `timeout` seconds.
+        """
+        self.result(timeout=timeout)
+        if self.successful():
+            return self.return_value
+        error = self.info
+        if propagate and isinstance(error, BaseException):
+            raise error
+        return error
 
     @property
     def retries(self) -> int:

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PreparedCall", "dispatch", "prepare_call", "retimed", "submit"]
 
-# The Weft function target every isolated-lane call runs (weft_compat/worker.py).
-WORKER_TARGET = "weft_compat.worker:run"
-
 
 @dataclass(frozen=True, slots=True)
 class PreparedCall:
@@ -73,9 +70,7 @@ def prepare_call(
     now = time.time()
     envelope = Envelope(
         task=task.name,
-        module=task.func.__module__,
         call=call,
-        import_root=task.import_root,
         settings_module=os.environ.get("DJANGO_SETTINGS_MODULE"),
         soft_time_limit=soft,
         ignore_result=options.ignore_result,
@@ -125,29 +120,6 @@ def _moment(value: float | datetime | None, now: float) -> float | None:
     return now + value
 
 
-def taskspec_template(task: WeftTask[Any, Any], options: CallOptions) -> dict[str, Any]:
-    """The Weft TaskSpec (without payload) for calls of `task` with `options`."""
-    metadata: dict[str, Any] = {"weft_compat.task": task.name, **options.metadata}
-    if options.queue is not None:
-        metadata["weft_compat.queue"] = options.queue
-    if options.priority is not None:
-        metadata["weft_compat.priority"] = options.priority
-    if options.headers:
-        metadata["weft_compat.headers"] = options.headers
-    spec: dict[str, Any] = {"type": "function", "function_target": WORKER_TARGET}
-    hard = options.hard_limit or current_settings().DEFAULT_TIMEOUT
-    if hard is not None:
-        spec["timeout"] = hard
-    limits = {
-        key: value
-        for key, value in (("memory_mb", options.memory_mb), ("cpu_percent", options.cpu_percent))
-        if value is not None
-    }
-    if limits:
-        spec["limits"] = limits
-    return {"name": task.name, "spec": spec, "metadata": metadata}
-
-
 def dispatch(prepared: PreparedCall) -> WeftSubmission:
     """Submit a prepared call in its lane, or run/record it when a test mode is active."""
     mode = _testmode.active_mode()
@@ -156,7 +128,9 @@ def dispatch(prepared: PreparedCall) -> WeftSubmission:
     if prepared.envelope.eta is not None:
         from weft_compat.due._queue import defer
 
-        return WeftSubmission(defer(prepared.envelope), prepared.task.name)
+        return WeftSubmission(
+            defer(prepared.envelope, prepared.task.worker_config), prepared.task.name
+        )
     if prepared.lane == "pooled":
         from weft_compat.pool._submit import submit_pooled
 

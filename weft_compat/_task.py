@@ -8,13 +8,12 @@ aliased: reading them raises `CeleryNameRemoved`, naming the replacement.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable, Mapping
 from functools import cached_property, update_wrapper
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Concatenate, Final, Literal, NoReturn, overload
 
 from weft_compat import _registry
+from weft_compat._config import current_settings
 from weft_compat._context import BoundTask, TaskRequest
 from weft_compat._options import (
     CallOptions,
@@ -25,6 +24,8 @@ from weft_compat._options import (
     check_decorator_option_names,
 )
 from weft_compat._signature import CallChecker
+from weft_compat._taskspec import taskspec_template
+from weft_compat._worker_config import WorkerConfig, task_config
 from weft_compat.exceptions import CeleryNameRemoved
 
 if TYPE_CHECKING:
@@ -67,7 +68,7 @@ class WeftTask[**P, R]:
         self.name = name
         self.config = config
         self.options = options
-        self._template: tuple[object, dict[str, Any]] | None = None
+        self._template: tuple[object, dict[str, Any], WorkerConfig] | None = None
         update_wrapper(self, func)
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
@@ -106,30 +107,28 @@ class WeftTask[**P, R]:
     @property
     def taskspec_template(self) -> dict[str, Any]:
         """The Weft TaskSpec for this task's calls, built once per settings in force."""
-        from weft_compat._config import current_settings
-        from weft_compat._submit import taskspec_template
+        self._refresh()
+        assert self._template is not None
+        return self._template[1]
 
+    @property
+    def worker_config(self) -> WorkerConfig:
+        """What a worker needs to load to run this task's calls from this process."""
+        self._refresh()
+        assert self._template is not None
+        return self._template[2]
+
+    def _refresh(self) -> None:
         settings = current_settings()
         if self._template is None or self._template[0] is not settings:
-            self._template = (settings, taskspec_template(self, self.options))
-        return self._template[1]
+            config = task_config(self)
+            template = taskspec_template(self.name, self.options, config)
+            self._template = (settings, template, config)
 
     @cached_property
     def checker(self) -> CallChecker:
         """Validates calls against the function's signature."""
         return CallChecker(self.func, bound=self.config.bind, typing=self.config.typing)
-
-    @cached_property
-    def import_root(self) -> str | None:
-        """The `sys.path` entry the task's module is imported from, for the worker."""
-        module = sys.modules.get(self.func.__module__)
-        filename = getattr(module, "__file__", None)
-        if filename is None:
-            return None
-        root = Path(filename).resolve().parent
-        for _ in range(self.func.__module__.count(".")):
-            root = root.parent
-        return str(root)
 
     def __getattr__(self, attribute: str) -> NoReturn:
         renamed = _RENAMED.get(attribute)

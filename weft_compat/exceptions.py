@@ -13,6 +13,7 @@ from datetime import datetime
 
 __all__ = [
     "ArgumentNotSerializable",
+    "CallRefused",
     "CeleryNameRemoved",
     "DuplicateTaskName",
     "HandleNotBound",
@@ -85,6 +86,10 @@ class ResultNotReady(WeftCompatError, ValueError):
 
 class HandleNotBound(WeftCompatError, RuntimeError):
     """A deferred handle was read before its transaction committed."""
+
+
+class CallRefused(WeftCompatError):
+    """A worker refused a call it cannot run as queued (another project's settings)."""
 
 
 class SoftTimeLimitExceeded(WeftCompatError):

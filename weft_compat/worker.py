@@ -12,23 +12,42 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from typing import Any
 
+from weft_compat import _registry
 from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
-from weft_compat._outcome import SUBMITTED, note, read_events, read_outcome, settled, write_outcome
+from weft_compat._outcome import (
+    SUBMITTED,
+    note,
+    read_events,
+    read_outcome,
+    refused_outcome,
+    settled,
+    write_outcome,
+)
 from weft_compat._states import SUCCESS
+from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
-__all__ = ["execute", "finish", "run", "serve_call"]
+__all__ = ["execute", "finish", "prepare", "run", "serve_call"]
 
 
-def run(payload: Any = None) -> Any:
-    """Run one call; Weft calls this with the envelope the caller submitted."""
+def run(payload: Any = None, config: Any = None) -> Any:
+    """Run one call; Weft calls this with the envelope and the worker configuration.
+
+    The configuration comes from the TaskSpec built from the task's registered template
+    (`_taskspec`); the envelope may name a settings module only if the configuration
+    does.
+    """
     envelope = Envelope.from_payload(payload)
+    worker_config = WorkerConfig.from_data(config)
+    settings = (
+        envelope.settings_module if envelope.settings_module in worker_config.settings else None
+    )
+    prepare(worker_config, settings)
     if not _take_claim(envelope):
         return None  # Another submission of this deferred call took it: run nothing.
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
@@ -40,7 +59,7 @@ def run(payload: Any = None) -> Any:
             note(envelope.call_id, SUBMITTED, attempt_id=tid, due=envelope.claim_id)
         if read_outcome(envelope.call_id) is not None:
             return None  # Revoked (or otherwise ended) while this attempt waited.
-    result = execute(envelope, request_id=record)
+    result = execute(envelope, request_id=record, settings_module=settings)
     if record is not None:
         finish(envelope, record, result)
     if result.exception is not None and result.retry is None:
@@ -50,30 +69,45 @@ def run(payload: Any = None) -> Any:
     return None if value is None else json.loads(value)
 
 
-def serve_call(envelope: Envelope, record: str) -> None:
+def serve_call(envelope: Envelope, record: str, *, settings_module: str | None) -> None:
     """Run a claimed pooled call unless its record shows it ended or moved on already.
 
     A call is redelivered when its pool process is lost; if that happened after the
     call ended or scheduled its retry, running it again would repeat that.
+    `settings_module` is the pool's own.
     """
     if settled(read_events(record), envelope.attempt):
         return
-    finish(envelope, record, execute(envelope, request_id=record))
+    finish(envelope, record, execute(envelope, request_id=record, settings_module=settings_module))
 
 
-def execute(envelope: Envelope, *, request_id: str | None) -> CallResult:
-    """Prepare this process for the call (its import root, Django) and run it.
+def prepare(config: WorkerConfig, settings_module: str | None) -> None:
+    """Load this worker's configuration: its `sys.path` entries, Django (its apps'
+    tasks), then the configured modules."""
+    config.extend_path()
+    if settings_module:
+        from weft_compat.django.worker import setup_django
 
-    A call whose `expires` moment has passed is not started and ends `REVOKED`.
+        setup_django(settings_module)
+    config.load()
+
+
+def execute(
+    envelope: Envelope, *, request_id: str | None, settings_module: str | None
+) -> CallResult:
+    """Run the call in this prepared worker, whose Django settings are `settings_module`.
+
+    A call whose `expires` moment has passed is not started and ends `REVOKED`; one
+    queued for another Django project (or for one this worker is not) is refused.
     """
     if is_expired(envelope):
         return CallResult(expired_outcome(envelope))
-    if envelope.import_root and envelope.import_root not in sys.path:
-        sys.path.insert(0, envelope.import_root)
-    if envelope.settings_module:
+    if envelope.settings_module != settings_module:
+        return CallResult(refused_outcome(envelope.task, envelope.settings_module, settings_module))
+    if settings_module:
         from weft_compat.django.worker import django_call
 
-        with django_call(envelope.settings_module):
+        with django_call(settings_module):
             return run_call(envelope, request_id=request_id)
     return run_call(envelope, request_id=request_id)
 
@@ -81,7 +115,9 @@ def execute(envelope: Envelope, *, request_id: str | None) -> CallResult:
 def finish(envelope: Envelope, record: str, result: CallResult) -> None:
     """Store the call's outcome on its record, or schedule the retry it asked for."""
     if result.retry is not None:
-        schedule_retry(envelope, record, result.retry, result.outcome)
+        task = _registry.lookup(envelope.task)
+        need = task.worker_config if task is not None else WorkerConfig()
+        schedule_retry(envelope, record, result.retry, result.outcome, need)
         return
     ignored = envelope.ignore_result and result.outcome.state == SUCCESS
     if ignored and envelope.lane == "isolated":

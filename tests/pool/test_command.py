@@ -18,10 +18,10 @@ from weft_compat.pool import pools, stop_pool
 pytestmark = pytest.mark.broker
 
 
-def worker(*args: str, context: Path) -> subprocess.Popen[str]:
+def worker(*args: str, context: Path, **extra_env: str) -> subprocess.Popen[str]:
     # The test process's Django settings travel with its calls, so the worker names
     # the same settings: a pool serves one settings module.
-    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context)}
+    environment = {**os.environ, "WEFT_COMPAT_CONTEXT": str(context), **extra_env}
     return subprocess.Popen(
         [sys.executable, "-m", "weft_compat", "worker", *args],
         env=environment,
@@ -34,7 +34,7 @@ def worker(*args: str, context: Path) -> subprocess.Popen[str]:
 def test_detach_starts_a_pool_that_serves_and_stop_ends_it(weft_context: Path) -> None:
     started = worker(
         "--detach", "--queue", "cli-detached", "-c", "1", "--prefetch-multiplier", "8",
-        context=weft_context,
+        "-I", "tests.broker_tasks", context=weft_context,
     )  # fmt: skip
     out, err = started.communicate(timeout=60)
     assert started.returncode == 0, err
@@ -53,7 +53,10 @@ def test_detach_starts_a_pool_that_serves_and_stop_ends_it(weft_context: Path) -
 
 
 def test_the_foreground_worker_stops_cleanly_on_sigterm(weft_context: Path) -> None:
-    process = worker("--queue", "cli-foreground", "--concurrency", "1", context=weft_context)
+    process = worker(
+        "--queue", "cli-foreground", "--concurrency", "1",
+        context=weft_context, WEFT_COMPAT_IMPORTS="tests.broker_tasks",
+    )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while not pools("cli-foreground"):
@@ -68,6 +71,37 @@ def test_the_foreground_worker_stops_cleanly_on_sigterm(weft_context: Path) -> N
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_a_worker_started_without_a_task_module_fails_its_calls_and_stays(
+    weft_context: Path,
+) -> None:
+    started = worker("--detach", "-Q", "cli-unconfigured", "-c", "1", context=weft_context)
+    out, err = started.communicate(timeout=60)
+    assert started.returncode == 0, err
+    try:
+        handle = broker_tasks.add.using(queue="cli-unconfigured").enqueue(1, 1)
+        handle.result(timeout=60)
+        assert handle.state == "FAILURE"
+        [error] = handle.errors
+        assert error.exception_class_path == "weft_compat.exceptions.TaskNotRegistered"
+        assert "WEFT_COMPAT['IMPORTS']" in error.message
+        # A pool started on purpose is not replaced behind its operator's back.
+        assert [entry.tid for entry in pools("cli-unconfigured")] == [out.strip()]
+    finally:
+        stop_pool("cli-unconfigured")
+
+
+def test_an_include_that_cannot_be_imported_is_refused_before_anything_starts(
+    weft_context: Path,
+) -> None:
+    process = worker(
+        "--detach", "-Q", "cli-typo", "-I", "tests.no_such_module", context=weft_context
+    )
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 2
+    assert "'tests.no_such_module' cannot be imported" in err
+    assert not pools("cli-typo")
 
 
 @pytest.mark.parametrize("flag", ["--concurrency", "--prefetch-multiplier"])

@@ -11,7 +11,7 @@ import time
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -19,7 +19,7 @@ from tests import broker_tasks
 from tests.elsewhere import read_elsewhere
 from weft_compat import WeftSubmission
 from weft_compat._client import get_client
-from weft_compat.exceptions import ResultNotReady
+from weft_compat.exceptions import ResultNotReady, TaskRevokedError
 
 pytestmark = pytest.mark.broker
 
@@ -65,6 +65,7 @@ def test_enqueue_runs_the_task_on_weft_and_returns_its_value(
     assert handle.ready() and handle.successful() and not handle.failed()
     assert handle.return_value == 5
     assert handle.info == 5
+    assert handle.wait(timeout=30) == 5
     assert handle.name == "tests.broker_tasks.add"
 
 
@@ -112,9 +113,14 @@ def test_a_failing_task_reports_failure_with_exception_path_and_traceback(
     assert error.message == "no such order"
     assert "raise LookupError(message)" in error.traceback
     assert handle.traceback == error.traceback
-    assert handle.info == error
+    # As Celery's `result` after a failure: the exception, rebuilt from its record.
+    assert isinstance(handle.info, LookupError)
+    assert handle.info.args == ("no such order",)
     with pytest.raises(ResultNotReady, match="FAILURE"):
         _ = handle.return_value
+    with pytest.raises(LookupError, match="no such order"):
+        handle.wait(timeout=30)
+    assert isinstance(handle.wait(timeout=30, propagate=False), LookupError)
 
 
 def test_soft_time_limit_raises_inside_the_task_which_can_clean_up(
@@ -170,6 +176,9 @@ def test_kill_ends_a_running_task_as_revoked(handles: dict[str, WeftSubmission])
     handle.result(timeout=60)
     assert handle.state == "REVOKED"
     assert handle.ready() and not handle.failed()
+    assert isinstance(handle.info, TaskRevokedError)
+    with pytest.raises(TaskRevokedError):
+        handle.wait(timeout=30)
 
 
 def test_from_tid_in_another_process_reads_the_outcome(
@@ -188,3 +197,24 @@ def test_an_id_weft_never_saw_is_unknown_not_pending(weft_context: Path) -> None
     assert handle.state == "UNKNOWN"
     assert handle.status() is None
     assert handle.as_dict()["exists"] is False
+
+
+def test_a_celery_id_stored_before_the_migration_reads_unknown(weft_context: Path) -> None:
+    celery_id = str(uuid4())
+    handle = WeftSubmission.from_tid(celery_id.upper())
+    assert handle.tid == celery_id
+    assert handle.state == "UNKNOWN"
+    assert not handle.exists() and not handle.ready()
+    assert handle.info is None
+    assert handle.as_dict() | {"retries": 0} == {
+        "tid": celery_id,
+        "name": None,
+        "state": "UNKNOWN",
+        "status": None,
+        "exists": False,
+        "ready": False,
+        "successful": False,
+        "retries": 0,
+    }
+    handle.stop()  # Nothing to stop, and nothing raised.
+    assert handle.state == "UNKNOWN"

@@ -17,10 +17,12 @@ from weft_compat import WeftSubmission, worker
 from weft_compat._broker import DUE_QUEUE, get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
-from weft_compat._outcome import SUBMITTED
+from weft_compat._outcome import SUBMITTED, read_outcome
 from weft_compat._submit import prepare_call
+from weft_compat._worker_config import deployment_config
 from weft_compat.due import live_movers, start_mover, stop_movers
 from weft_compat.due.mover import Mover
+from weft_compat.exceptions import TaskRevokedError
 from weft_compat.pool import stop_all_pools
 
 pytestmark = pytest.mark.broker
@@ -83,8 +85,11 @@ def test_a_call_that_expires_before_it_is_due_ends_revoked_with_a_reason(
     handle.result(timeout=60)
     assert handle.state == "REVOKED"
     assert handle.status() == "expired"
-    assert handle.info.exception_class_path == "weft_compat.exceptions.TaskRevokedError"
-    assert "expired" in handle.info.message
+    assert isinstance(handle.info, TaskRevokedError)
+    assert "expired" in str(handle.info)
+    outcome = read_outcome(handle.tid)
+    assert outcome is not None and outcome.error is not None
+    assert outcome.error.exception_class_path == "weft_compat.exceptions.TaskRevokedError"
     assert runs(marker) == 0
 
 
@@ -163,7 +168,7 @@ def test_a_mover_lost_after_claiming_is_recovered_and_the_call_runs_once(
     orphan = get_client().submit(
         Envelope.from_json(body).taskspec or {}, payload={"payload": claimed.to_payload()}
     )
-    survivor = Mover("1000000000000000002")
+    survivor = Mover("1000000000000000002", deployment_config())
     survivor.recover()  # What a live mover does at start and every few seconds.
     assert broker.peek_one(lost.claimed, with_timestamps=False) is None
     for handle in (before, after):

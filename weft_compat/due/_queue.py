@@ -21,6 +21,9 @@ from weft_compat._broker import DUE_QUEUE, call_record, claimed_prefix, get_brok
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome, TaskError, write_outcome
 from weft_compat._states import RETRY, REVOKED
+from weft_compat._worker_config import WorkerConfig
+from weft_compat.due._registry import ensure_mover
+from weft_compat.pool._registry import ensure_pool
 
 if TYPE_CHECKING:
     from weft_compat._retry import RetryPlan
@@ -38,30 +41,28 @@ _REVOKED_ERROR = "weft_compat.exceptions.TaskRevokedError"
 _INSERT_ATTEMPTS = 5
 
 
-def defer(envelope: Envelope) -> str:
+def defer(envelope: Envelope, need: WorkerConfig) -> str:
     """Hold `envelope` until its `eta`; returns the call's id.
 
-    A pooled call's pool is started now, so it is ready when the call is due.
+    `need` is what its worker must load. A pooled call's pool is started now, so it is
+    ready when the call is due.
     """
-    from weft_compat.due._registry import ensure_mover
-
-    ensure_mover()
+    ensure_mover(need=need)
     if envelope.lane == "pooled":
-        from weft_compat.pool._registry import ensure_pool
-
         key = pool_key(envelope.queue or "default", envelope.settings_module)
-        ensure_pool(key, envelope.concurrency or 1, envelope.prefetch_multiplier)
+        ensure_pool(key, envelope.concurrency or 1, envelope.prefetch_multiplier, need=need)
     return str(get_broker().write(DUE_QUEUE, envelope.to_json()))
 
 
-def schedule_retry(envelope: Envelope, record_id: str, plan: RetryPlan, reason: Outcome) -> str:
+def schedule_retry(
+    envelope: Envelope, record_id: str, plan: RetryPlan, reason: Outcome, need: WorkerConfig
+) -> str:
     """Schedule the next attempt of the call `record_id` and mark the call `RETRY`.
 
     `reason` is the `RETRY` outcome of the attempt that asked (its error is the retry's
-    cause, read through `.info`). Returns the id of the due message.
+    cause, read through `.info`); `need` is what its worker must load. Returns the id
+    of the due message.
     """
-    from weft_compat.due._registry import ensure_mover
-
     following = dataclasses.replace(
         envelope,
         call=plan.call or _serialization.encode_call(envelope.task, plan.args, plan.kwargs),
@@ -71,8 +72,8 @@ def schedule_retry(envelope: Envelope, record_id: str, plan: RetryPlan, reason: 
         claim_queue=None,
         claim_id=None,
     )
-    meta = reason.error.as_dict() if reason.error is not None else None
-    ensure_mover()
+    meta = reason.error.to_record() if reason.error is not None else None
+    ensure_mover(need=need)
     broker = get_broker()
     for attempt in range(_INSERT_ATTEMPTS):
         due_id, event_id = broker.generate_timestamp(), broker.generate_timestamp()

@@ -25,6 +25,7 @@ from weft_compat._broker import (
 )
 from weft_compat._client import get_client
 from weft_compat._config import context_path
+from weft_compat._worker_config import WorkerConfig, deployment_config
 from weft_compat.pool._registry import MasterEntry, entries_in, is_live, register
 
 __all__ = ["MOVER_TARGET", "ensure_mover", "live_movers", "start_mover", "stop_movers"]
@@ -33,7 +34,7 @@ MOVER_TARGET: Final = "weft_compat.due.mover:serve"
 _RECHECK_SECONDS: Final = 5.0
 
 _lock = threading.Lock()
-_verified: dict[tuple[int, str | None], float] = {}
+_verified: dict[tuple[int, str | None], tuple[float, WorkerConfig]] = {}
 
 
 def live_movers() -> list[MasterEntry]:
@@ -47,33 +48,58 @@ def live_movers() -> list[MasterEntry]:
     return live
 
 
-def start_mover(*, autostarted: bool = False) -> str:
-    """Submit a mover task, register it, and return its tid."""
-    payload: dict[str, Any] = {"context": context_path()}
+def start_mover(*, autostarted: bool = False, config: WorkerConfig | None = None) -> str:
+    """Submit a mover task, register it, and return its tid.
+
+    The mover submits deferred calls with `config` (default: what this process has
+    registered) as what their workers may load.
+    """
+    config = config if config is not None else deployment_config()
+    payload: dict[str, Any] = {"context": context_path(), "config": config.to_data()}
     template = {
         "name": "weft_compat.due:mover",
         "spec": {"type": "function", "function_target": MOVER_TARGET},
         "metadata": {"weft_compat.mover": True},
     }
     handle = get_client().submit(template, payload={"payload": payload})
-    register(MOVER_REGISTRY, handle.tid, 0, autostarted=autostarted)
+    register(MOVER_REGISTRY, handle.tid, 0, autostarted=autostarted, config=config)
     return handle.tid
 
 
-def ensure_mover(*, only_if_waiting: bool = False) -> None:
-    """Start a mover unless one is live (checked at most every few seconds per process).
+def ensure_mover(
+    *,
+    only_if_waiting: bool = False,
+    need: WorkerConfig | None = None,
+    offer: WorkerConfig | None = None,
+) -> None:
+    """Make sure a live mover submits with `need` (checked every few seconds per process).
 
-    With `only_if_waiting`, start one only when deferred work is waiting.
+    With no live mover one is started, submitting with `offer` (default: what this
+    process has registered) and `need`; with `only_if_waiting`, only when deferred work
+    waits. Movers whose configuration lacks `need` are replaced.
     """
+    need = need or WorkerConfig()
     key = (os.getpid(), context_path())
-    if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+    seen = _verified.get(key)
+    if seen is not None and time.monotonic() - seen[0] < _RECHECK_SECONDS and seen[1].covers(need):
         return
     with _lock:
-        if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+        seen = _verified.get(key)
+        fresh = seen is not None and time.monotonic() - seen[0] < _RECHECK_SECONDS
+        if fresh and seen is not None and seen[1].covers(need):
             return
-        if (not only_if_waiting or _work_waits()) and not live_movers():
-            start_mover(autostarted=True)
-        _verified[key] = time.monotonic()
+        live = live_movers()
+        served = WorkerConfig()
+        for entry in live:
+            served = served.union(entry.config)
+        if not any(entry.config.covers(need) for entry in live) and (
+            live or not only_if_waiting or _work_waits()
+        ):
+            served = (offer if offer is not None else deployment_config()).union(need, served)
+            start_mover(autostarted=True, config=served)
+            for entry in live:
+                get_broker().write(control_queue(entry.tid), json.dumps({"shutdown": True}))
+        _verified[key] = (time.monotonic(), served)
 
 
 def _work_waits() -> bool:

@@ -44,8 +44,11 @@ from weft_compat._broker import (
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
-from weft_compat._outcome import SUBMITTED, note, read_events, write_outcome
+from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
+from weft_compat._taskspec import deferred_taskspec
+from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired
+from weft_compat.due._registry import live_movers
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._registry import ensure_pool, is_live
 
@@ -65,8 +68,9 @@ _SCAN_BATCH: Final = 1000
 class Mover:
     """One mover's view of the due queue and what it has claimed."""
 
-    def __init__(self, tid: str) -> None:
+    def __init__(self, tid: str, config: WorkerConfig | None = None) -> None:
         self.tid = tid
+        self.config = config or WorkerConfig()
         self.claimed = claimed_queue(tid)
         self.heap: list[tuple[float, int]] = []
         self.known: set[int] = set()
@@ -134,10 +138,23 @@ class Mover:
             if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
                 write_outcome(record, expired_outcome(envelope))
             return
+        if envelope.settings_module is not None and (
+            envelope.settings_module not in self.config.settings
+        ):
+            # Only a settings module the deployment's own processes run may start a pool.
+            if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
+                served = ", ".join(sorted(self.config.settings)) or None
+                write_outcome(
+                    record, refused_outcome(envelope.task, envelope.settings_module, served)
+                )
+            return
         if envelope.lane == "pooled":
             key = pool_key(envelope.queue or "default", envelope.settings_module)
             ensure_pool(
-                key, envelope.concurrency or os.cpu_count() or 1, envelope.prefetch_multiplier
+                key,
+                envelope.concurrency or os.cpu_count() or 1,
+                envelope.prefetch_multiplier,
+                offer=self.config,
             )
             broker.move_one(DUE_QUEUE, pending_queue(key), exact_timestamp=message_id)
             return
@@ -155,7 +172,7 @@ class Mover:
         claimed = dataclasses.replace(
             envelope, call_id=record, claim_queue=self.claimed, claim_id=message_id
         )
-        template = envelope.taskspec or {}
+        template = deferred_taskspec(envelope.task, envelope.taskspec, self.config)
         task = get_client().submit(template, payload={"payload": claimed.to_payload()})
         note(record, SUBMITTED, attempt_id=task.tid, due=message_id)
 
@@ -208,10 +225,12 @@ class Mover:
             self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
 
     def younger_than_another(self) -> bool:
-        """Whether an older mover is live: one is enough, so the younger leaves."""
-        from weft_compat.due._registry import live_movers
-
-        return any(int(entry.tid) < int(self.tid) for entry in live_movers())
+        """Whether an older mover that loads as much is live: one is enough, so the
+        younger leaves (one started to replace an older mover that loads less stays)."""
+        return any(
+            int(entry.tid) < int(self.tid) and entry.config.covers(self.config)
+            for entry in live_movers()
+        )
 
 
 def _due_time(body: str) -> float:
@@ -230,7 +249,8 @@ def serve(payload: Any = None) -> dict[str, Any]:
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
     if tid is None:
         raise RuntimeError("a mover must run as a Weft task")
-    mover = Mover(tid)
+    config = payload.get("config") if isinstance(payload, dict) else None
+    mover = Mover(tid, WorkerConfig.from_data(config))
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
         mover.stopping = True

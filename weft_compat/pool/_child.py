@@ -19,9 +19,11 @@ import os
 import signal
 import sys
 import time
-from dataclasses import asdict, dataclass
+import traceback
+from dataclasses import asdict, dataclass, field
 from typing import Final
 
+from weft_compat import _registry
 from weft_compat._broker import (
     QUICK_SECONDS,
     get_broker,
@@ -31,13 +33,15 @@ from weft_compat._broker import (
 )
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
-from weft_compat._execute import exception_path
-from weft_compat._outcome import Outcome, TaskError, write_outcome
+from weft_compat._errors import TaskError
+from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
+from weft_compat._worker_config import WorkerConfig
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._claims import Acks, Claims
+from weft_compat.pool._release import release
 from weft_compat.pool._slots import SlotTable, slot_file
-from weft_compat.worker import serve_call
+from weft_compat.worker import prepare, serve_call
 
 __all__ = ["ChildSpec", "child_main"]
 
@@ -57,6 +61,9 @@ class ChildSpec:
     slots: int
     context: str | None
     prefetch: int = 1
+    # What the process loads at start (`_worker_config`), and its Django settings.
+    config: dict[str, list[str]] = field(default_factory=dict)
+    settings_module: str | None = None
 
     def to_json(self) -> str:
         """The command-line form."""
@@ -77,6 +84,14 @@ def child_main(spec: ChildSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the master's to handle.
     if spec.context is not None:
         os.environ[CONTEXT_ENV_VAR] = spec.context
+    unprepared: Exception | None = None
+    try:
+        prepare(WorkerConfig.from_data(spec.config), spec.settings_module)
+    except Exception as exc:
+        # A process that cannot set up (settings that do not import) ends each call it
+        # claims with the reason, rather than dying and being replaced for ever.
+        traceback.print_exc()
+        unprepared = exc
     table = SlotTable(slot_file(spec.master_tid), spec.slots, create=False)
     broker = get_broker()
     running = running_queue(spec.queue, spec.master_tid, spec.slot)
@@ -104,11 +119,24 @@ def child_main(spec: ChildSpec) -> None:
                 _refuse(str(call_id), exc)
                 acks.add(call_id)
                 continue
+            if unprepared is not None:
+                _refuse(envelope.call_id or str(call_id), unprepared)
+                acks.add(call_id)
+                continue
+            if table.stopping and _registry.lookup(envelope.task) is None:
+                # This pool is being replaced by one that loads the task's module: the
+                # call goes back, uncounted, for the replacement to run.
+                release(running, call_id, body, count_delivery=False)
+                continue
             limit = envelope.time_limit
             table.publish(spec.slot, call_id, time.monotonic() + limit if limit else 0.0)
             try:
                 with claims.running_one():
-                    _run_one(envelope, call_id)
+                    serve_call(
+                        envelope,
+                        envelope.call_id or str(call_id),
+                        settings_module=spec.settings_module,
+                    )
             finally:
                 table.clear(spec.slot)
             acks.add(call_id)
@@ -119,14 +147,9 @@ def child_main(spec: ChildSpec) -> None:
 
 
 def _refuse(call_id: str, exc: Exception) -> None:
-    # Something other than `enqueue` wrote to the queue: end that message, keep serving.
-    error = TaskError(exception_path(exc), str(exc), traceback="")
+    # A message that is no call, or a call this process cannot run: end it, keep serving.
+    error = TaskError.from_exception(exc)
     write_outcome(call_id, Outcome(FAILURE, error=error))
-
-
-def _run_one(envelope: Envelope, call_id: int) -> None:
-    # A retry's attempts each have their own message; the handle's id is the first one.
-    serve_call(envelope, envelope.call_id or str(call_id))
 
 
 if __name__ == "__main__":

@@ -2,11 +2,13 @@
 
 A pool master is a long-lived Weft function task (`weft_compat.pool.master:serve`).
 Whoever starts one writes an entry (`{"tid", "concurrency", "prefetch_multiplier",
-"autostarted"}`) to the queue's registry; entries of masters Weft no longer reports as
-live are dropped by whoever notices. `ensure_pool` is what `enqueue` calls: like
-Weft's manager autostart, the first call into a queue with no live master starts one.
-A process re-checks a queue at most every few seconds, so the check costs nothing per
-call.
+"autostarted", "config"}`) to the queue's registry; entries of masters Weft no longer
+reports as live are dropped by whoever notices. `ensure_pool` is what `enqueue` calls:
+like Weft's manager autostart, the first call into a queue with no live master starts
+one, loading what the starting process has registered (`_worker_config`). A call of a
+task an autostarted pool does not load has that pool replaced by one that does (the
+old one finishes its running calls and leaves). A process re-checks a queue at most
+every few seconds, so the check costs nothing per call.
 """
 
 from __future__ import annotations
@@ -15,12 +17,14 @@ import json
 import os
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
 from weft_compat._config import DEFAULT_PREFETCH_MULTIPLIER, context_path
+from weft_compat._worker_config import WorkerConfig, deployment_config
+from weft_compat.pool._control import request_shutdown
 
 __all__ = [
     "MASTER_TARGET",
@@ -39,7 +43,7 @@ _RECHECK_SECONDS: Final = 5.0
 _STARTUP_GRACE_NS: Final = 60 * 10**9
 
 _lock = threading.Lock()
-_verified: dict[tuple[int, str | None, str], float] = {}
+_verified: dict[tuple[int, str | None, str], tuple[float, WorkerConfig]] = {}
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +55,7 @@ class MasterEntry:
     autostarted: bool
     message_id: int
     prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER
+    config: WorkerConfig = field(default_factory=WorkerConfig)
 
 
 def is_live(tid: str, *, registered_at: int | None = None) -> bool:
@@ -86,6 +91,7 @@ def entries_in(registry: str) -> list[MasterEntry]:
                 prefetch_multiplier=int(
                     data.get("prefetch_multiplier", DEFAULT_PREFETCH_MULTIPLIER)
                 ),
+                config=WorkerConfig.from_data(data.get("config")),
             )
         )
     return found
@@ -103,6 +109,7 @@ def register(
     *,
     autostarted: bool,
     prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER,
+    config: WorkerConfig | None = None,
 ) -> None:
     """Add an entry for the task `tid` to the registry queue `registry`."""
     entry = {
@@ -110,6 +117,7 @@ def register(
         "concurrency": concurrency,
         "prefetch_multiplier": prefetch_multiplier,
         "autostarted": autostarted,
+        "config": (config or WorkerConfig()).to_data(),
     }
     get_broker().write(registry, json.dumps(entry))
 
@@ -141,16 +149,25 @@ def start_master(
     *,
     autostarted: bool,
     prefetch_multiplier: int | None = None,
+    config: WorkerConfig | None = None,
 ) -> str:
-    """Submit a pool master for the pool key `queue`, register it, and return its tid."""
+    """Submit a pool master for the pool key `queue`, register it, and return its tid.
+
+    The pool loads `config` (default: what this process has registered).
+    """
     prefetch = prefetch_multiplier or DEFAULT_PREFETCH_MULTIPLIER
+    config = config if config is not None else deployment_config()
+    settings_module = queue.partition(POOL_KEY_SEPARATOR)[2] or None
+    if settings_module is not None:
+        config = config.union(WorkerConfig(settings=frozenset({settings_module})))
     payload: dict[str, Any] = {
         "queue": queue,
         "concurrency": concurrency,
         "prefetch_multiplier": prefetch,
         "autostarted": autostarted,
         "context": context_path(),
-        "settings_module": queue.partition(POOL_KEY_SEPARATOR)[2] or None,
+        "settings_module": settings_module,
+        "config": config.to_data(),
     }
     template = {
         "name": f"weft_compat.pool:{queue}",
@@ -164,24 +181,62 @@ def start_master(
         concurrency,
         autostarted=autostarted,
         prefetch_multiplier=prefetch,
+        config=config,
     )
     return handle.tid
 
 
-def ensure_pool(queue: str, concurrency: int, prefetch_multiplier: int | None = None) -> None:
-    """Start a pool master for `queue` unless one is live (checked every few seconds)."""
+def ensure_pool(
+    queue: str,
+    concurrency: int,
+    prefetch_multiplier: int | None = None,
+    *,
+    need: WorkerConfig | None = None,
+    offer: WorkerConfig | None = None,
+) -> None:
+    """Make sure a live pool of `queue` loads `need` (checked every few seconds).
+
+    With no live pool, one is started loading `offer` (default: what this process has
+    registered) and `need`; autostarted pools that do not load `need` are replaced.
+    """
+    need = need or WorkerConfig()
     key = (os.getpid(), context_path(), queue)
-    now = time.monotonic()
-    if now - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+    seen = _verified.get(key)
+    if seen is not None and time.monotonic() - seen[0] < _RECHECK_SECONDS and seen[1].covers(need):
         return
     with _lock:
-        if time.monotonic() - _verified.get(key, -_RECHECK_SECONDS) < _RECHECK_SECONDS:
+        seen = _verified.get(key)
+        fresh = seen is not None and time.monotonic() - seen[0] < _RECHECK_SECONDS
+        if fresh and seen is not None and seen[1].covers(need):
             return
-        if not live_masters(queue):
-            start_master(
-                queue, concurrency, autostarted=True, prefetch_multiplier=prefetch_multiplier
-            )
-        _verified[key] = time.monotonic()
+        served = _serve(queue, concurrency, prefetch_multiplier, need, offer)
+        _verified[key] = (time.monotonic(), served)
+
+
+def _serve(
+    queue: str,
+    concurrency: int,
+    prefetch: int | None,
+    need: WorkerConfig,
+    offer: WorkerConfig | None,
+) -> WorkerConfig:
+    # What the live pools of `queue` load, once one of them loads `need`.
+    live = live_masters(queue)
+    served = WorkerConfig()
+    for entry in live:
+        served = served.union(entry.config)
+    if live and any(entry.config.covers(need) for entry in live):
+        return served
+    explicit = [entry for entry in live if not entry.autostarted]
+    if explicit:
+        # A pool someone started on purpose is theirs to configure: calls it cannot
+        # resolve fail there with TaskNotRegistered, as Celery's worker would.
+        return served.union(need)
+    config = (offer if offer is not None else deployment_config()).union(need).union(served)
+    start_master(queue, concurrency, autostarted=True, prefetch_multiplier=prefetch, config=config)
+    for entry in live:
+        request_shutdown(entry.tid)
+    return config
 
 
 def forget_verified() -> None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from weft_compat._broker import get_broker, pending_queue, pool_key
+from weft_compat._broker import get_broker, pending_queue, running_prefix
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import (
     REDELIVERED,
@@ -27,10 +27,15 @@ from weft_compat._outcome import (
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
 from weft_compat.exceptions import WeftCompatError
 
-__all__ = ["MAX_DELIVERIES", "end_call", "record_of", "release", "task_of"]
+__all__ = ["MAX_DELIVERIES", "end_call", "pool_of", "record_of", "release", "task_of"]
 
 MAX_DELIVERIES: Final = 3
 _LOST = "weft_compat.exceptions.WorkerLostError"
+
+
+def pool_of(running: str) -> str:
+    """The pool key of a running queue (`weft_compat.running.<key>.<master>.<slot>`)."""
+    return running.removeprefix(running_prefix()).rsplit(".", 2)[0]
 
 
 def record_of(body: str, message_id: int) -> str:
@@ -44,8 +49,11 @@ def record_of(body: str, message_id: int) -> str:
 
 def task_of(body: str) -> str | None:
     """The task name a queued message names, if it is a call envelope."""
-    task = json.loads(body).get("weft_compat", {}).get("task")
-    return str(task) if task is not None else None
+    try:
+        task = json.loads(body).get("weft_compat", {}).get("task")
+    except (ValueError, AttributeError):
+        return None
+    return task if isinstance(task, str) else None
 
 
 def end_call(running: str, call_id: int, outcome: Outcome, *, record: str | None = None) -> None:
@@ -83,9 +91,8 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     if envelope.redeliver and deliveries < MAX_DELIVERIES:
         if count_delivery:
             note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
-        # The call keeps its id, and so its place at the front of the queue.
-        key = pool_key(envelope.queue or "", envelope.settings_module)
-        broker.move_one(running, pending_queue(key), exact_timestamp=call_id)
+        # The call keeps its id, and so its place at the front of the queue it came from.
+        broker.move_one(running, pending_queue(pool_of(running)), exact_timestamp=call_id)
         return "redelivered"
     reason = (
         "the task opted out of redelivery (acks_late=False or reject_on_worker_lost=False)"

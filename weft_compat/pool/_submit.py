@@ -23,6 +23,11 @@ def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
     """Queue a prepared call for its queue's pool, starting the pool if none is live."""
     envelope = prepared.envelope
     key = pool_key(envelope.queue or current_settings().DEFAULT_QUEUE, envelope.settings_module)
-    ensure_pool(key, prepared.queue.concurrency, prepared.queue.prefetch_multiplier)
+    ensure_pool(
+        key,
+        prepared.queue.concurrency,
+        prepared.queue.prefetch_multiplier,
+        need=prepared.task.worker_config,
+    )
     call_id = get_broker().write(pending_queue(key), envelope.to_json())
     return WeftSubmission(str(call_id), prepared.task.name)

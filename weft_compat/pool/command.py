@@ -11,6 +11,7 @@ Django management command `weft_worker` runs the same code.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import signal
 import sys
@@ -19,7 +20,7 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import Final
 
-from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._config import CONTEXT_ENV_VAR, current_settings
 from weft_compat.due import stop_movers
 from weft_compat.pool import pools, start_pool, stop_all_pools, stop_pool
 from weft_compat.pool._control import request_shutdown
@@ -42,6 +43,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="calls each pool process may claim at once (default: the QUEUES setting, else 4)",
     )
     parser.add_argument("--context", help="the Weft context directory (default: settings)")
+    parser.add_argument(
+        "--include",
+        "-I",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help="task modules the pool processes import, as Celery's -I (repeat or "
+        "comma-separate; added to the IMPORTS setting)",
+    )
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--detach", action="store_true", help="start the pool and return")
     mode.add_argument("--stop", action="store_true", help="shut the queue's pools down")
@@ -70,6 +80,8 @@ def run_worker(args: argparse.Namespace) -> int:
             return 2
     if args.context:
         os.environ[CONTEXT_ENV_VAR] = args.context
+    if not args.status and not args.stop and not _import_included(args.include):
+        return 2
     if args.status:
         for entry in pools(args.queue):
             print(
@@ -94,6 +106,21 @@ def run_worker(args: argparse.Namespace) -> int:
         print(tid)
         return 0
     return _supervise(args, tid)
+
+
+def _import_included(values: Sequence[str]) -> bool:
+    # Imported here first, so a typo fails now and the pool loads what they register.
+    sys.path.insert(0, os.getcwd())
+    modules = [name.strip() for value in values for name in value.split(",") if name.strip()]
+    for module in [*current_settings().IMPORTS, *modules]:
+        try:
+            importlib.import_module(module)
+        except ImportError as exc:
+            print(
+                f"--include {module!r} cannot be imported ({exc}); check its name", file=sys.stderr
+            )
+            return False
+    return True
 
 
 def _start(args: argparse.Namespace) -> str:

@@ -30,8 +30,10 @@ from weft_compat._broker import (
 )
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR, DEFAULT_PREFETCH_MULTIPLIER
-from weft_compat._outcome import Outcome, TaskError, write_outcome
+from weft_compat._errors import TaskError
+from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
+from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import is_live, registered, unregister
@@ -49,23 +51,40 @@ class Master:
     """One queue's pool: its processes, their shared slots, and the control loop."""
 
     def __init__(
-        self, queue: str, concurrency: int, prefetch: int, tid: str, context: str | None
+        self,
+        queue: str,
+        concurrency: int,
+        prefetch: int,
+        tid: str,
+        context: str | None,
+        config: WorkerConfig,
+        settings_module: str | None,
     ) -> None:
         self.queue = queue
         self.tid = tid
         self.context = context
         self.prefetch = prefetch
+        self.config = config
+        self.settings_module = settings_module
         self.table = SlotTable(slot_file(tid), concurrency, create=True)
         self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
         self.last_orphan_scan = 0.0
         self.terminated = False
-        # The pool processes import what this process can (the task modules' roots).
+        # The pool processes import what this process can, and their configuration.
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
     def spawn(self, slot: int) -> None:
         """Start (or restart) the pool process of `slot`."""
         spec = ChildSpec(
-            self.queue, self.tid, os.getpid(), slot, self.table.size, self.context, self.prefetch
+            self.queue,
+            self.tid,
+            os.getpid(),
+            slot,
+            self.table.size,
+            self.context,
+            self.prefetch,
+            config=self.config.to_data(),
+            settings_module=self.settings_module,
         )
         self.children[slot] = subprocess.Popen(
             [sys.executable, "-m", "weft_compat.pool._child", spec.to_json()],
@@ -81,7 +100,7 @@ class Master:
     def run(self) -> None:
         """Serve until a shutdown request, then let running calls finish."""
         self.release_orphans()
-        ensure_mover(only_if_waiting=True)
+        ensure_mover(only_if_waiting=True, offer=self.config)
         for slot in range(len(self.children)):
             self.spawn(slot)
         while not self.table.stopping:
@@ -102,7 +121,7 @@ class Master:
         if time.monotonic() - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
             self.release_orphans()
             # Deferred calls and retries need a mover; replace one that died.
-            ensure_mover(only_if_waiting=True)
+            ensure_mover(only_if_waiting=True, offer=self.config)
         time.sleep(_TICK_SECONDS)
 
     def replace(self, slot: int, *, reason: str, signal_name: str = "KILL") -> None:
@@ -233,16 +252,23 @@ def serve(payload: Any = None) -> dict[str, Any]:
     context = payload.get("context")
     if context:
         os.environ[CONTEXT_ENV_VAR] = context
-    if payload.get("settings_module"):
-        os.environ["DJANGO_SETTINGS_MODULE"] = payload["settings_module"]
+    settings_module = payload.get("settings_module") or None
+    if settings_module:
+        os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    else:
+        # A pool of no Django project sets none up, whatever the manager's environment says.
+        os.environ.pop("DJANGO_SETTINGS_MODULE", None)
+    config = WorkerConfig.from_data(payload.get("config"))
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
     if tid is None:
         raise RuntimeError("a pool master must run as a Weft task")
-    if payload.get("autostarted") and _older_autostarted_master(queue, tid):
+    if payload.get("autostarted") and _older_autostarted_master(queue, tid, config):
         _unregister_self(queue, tid)
         return {"queue": queue, "served": False, "reason": "another master serves the queue"}
     prefetch = int(payload.get("prefetch_multiplier") or DEFAULT_PREFETCH_MULTIPLIER)
-    master = Master(queue, int(payload["concurrency"]), prefetch, tid, context)
+    master = Master(
+        queue, int(payload["concurrency"]), prefetch, tid, context, config, settings_module
+    )
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
         # Weft kills the task moments after this signal: end the pool processes now and
@@ -260,11 +286,13 @@ def serve(payload: Any = None) -> dict[str, Any]:
     return {"queue": queue, "served": True}
 
 
-def _older_autostarted_master(queue: str, tid: str) -> bool:
-    # Two processes may autostart a pool at once; the older master keeps the queue.
+def _older_autostarted_master(queue: str, tid: str, config: WorkerConfig) -> bool:
+    # Two processes may autostart a pool at once; the older master keeps the queue,
+    # unless this one was started to replace it (it loads more).
     return any(
         entry.autostarted
         and int(entry.tid) < int(tid)
+        and entry.config.covers(config)
         and is_live(entry.tid, registered_at=entry.message_id)
         for entry in registered(queue)
     )
