@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.codemod.tools import check_noop, check_rewritten
+from tests.codemod.tools import ALL, check_noop, check_rewritten
 
 RULES = ("on_commit",)
 TASKS = {"proj.tasks": "from celery import shared_task\n\n@shared_task\ndef send(pk):\n    pass\n"}
@@ -75,3 +75,38 @@ def test_unknown_task_keeps_on_commit() -> None:
 
 def test_other_callbacks_are_left_alone() -> None:
     check_noop(HEAD + "transaction.on_commit(lambda: print(1))\n", RULES, modules=TASKS)
+
+
+PATCHED = {**TASKS, "proj.tests": 'mock.patch("proj.tasks.send.delay")\n'}
+
+
+def test_a_task_a_test_patches_keeps_on_commit_and_enqueues_at_commit() -> None:
+    check_rewritten(
+        HEAD + "transaction.on_commit(lambda: send.delay(order.pk))\n",
+        HEAD + "transaction.on_commit(lambda: send.enqueue(order.pk))\n",
+        ("on_commit", "delay"),
+        modules=PATCHED,
+    )
+
+
+def test_a_patched_task_in_partial_or_bare_keeps_on_commit() -> None:
+    check_rewritten(
+        "from functools import partial\n"
+        + HEAD
+        + "transaction.on_commit(partial(send.delay, 1))\ntransaction.on_commit(send.delay)\n",
+        "from functools import partial\n"
+        + HEAD
+        + "transaction.on_commit(partial(send.enqueue, 1))\ntransaction.on_commit(send.enqueue)\n",
+        ALL,
+        modules=PATCHED,
+    )
+
+
+def test_a_patch_object_in_a_test_counts_too() -> None:
+    tests = 'from proj.tasks import send\n\nmock.patch.object(send, "delay")\n'
+    check_rewritten(
+        HEAD + "transaction.on_commit(lambda: send.delay(1))\n",
+        HEAD + "transaction.on_commit(lambda: send.enqueue(1))\n",
+        ("on_commit", "delay"),
+        modules={**TASKS, "proj.tests": tests},
+    )

@@ -11,6 +11,12 @@ import ast
 from dataclasses import dataclass, field
 
 from weft_compat.codemod.decorator_plan import Option
+from weft_compat.codemod.shapes import (
+    ASYNC_RESULT_CLASSES,
+    is_patch,
+    patch_object_form,
+    tid_position,
+)
 
 # Calls whose result, bound to a module-level name, is a Celery application.
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
@@ -52,6 +58,11 @@ class ModuleFacts:
     functions: dict[str, DecoratedFunction] = field(default_factory=dict)
     # Values assigned to EAGER_PROPAGATES at module level: True/False, None if computed.
     eager_propagates: list[bool | None] = field(default_factory=list)
+    # What a patch in another module can follow: the names of ``X`` in the patches of
+    # ``X.delay`` here (qualified), and the names bound to AsyncResult whose every use is
+    # a call the rewrite turns into ``WeftSubmission.from_tid``.
+    patched_delays: set[str] = field(default_factory=set)
+    from_tid_names: set[str] = field(default_factory=set)
 
     def qualify(self, dotted: str) -> str | None:
         """The qualified name ``dotted`` refers to in this module, or None if it is local."""
@@ -210,11 +221,55 @@ class _Collector:
             self.app_candidates.append((dotted, name))
 
 
-def collect_facts(tree: ast.Module, module: str, package: str) -> ModuleFacts:
-    """Index one parsed module; ``package`` anchors its relative imports."""
+def _arguments(call: ast.Call) -> list[tuple[str | None, bool]]:
+    positional = [(None, isinstance(arg, ast.Starred)) for arg in call.args]
+    return positional + [(keyword.arg, keyword.arg is None) for keyword in call.keywords]
+
+
+def _scan_calls(tree: ast.Module, facts: ModuleFacts) -> None:
+    """Patches of ``.delay`` and the module's AsyncResult names (see ModuleFacts)."""
+    handle_names = {
+        local for local, target in facts.imports.items() if target in ASYNC_RESULT_CLASSES
+    }
+    mentions = dict.fromkeys(handle_names, 0)
+    rewritten = dict.fromkeys(handle_names, 0)
+    patched_objects: list[str] = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id in mentions:
+            mentions[node.id] += 1
+        if not isinstance(node, ast.Call):
+            continue
+        callee = dotted_name(node.func)
+        if callee in rewritten and tid_position(_arguments(node)) is not None:
+            rewritten[callee] += 1
+        if callee is None or not is_patch(callee) or len(node.args) < 1 + patch_object_form(callee):
+            continue
+        if patch_object_form(callee):
+            attribute = node.args[1]
+            target = dotted_name(node.args[0])
+            if isinstance(attribute, ast.Constant) and attribute.value == "delay" and target:
+                patched_objects.append(target)
+        elif isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
+            text = node.args[0].value
+            if text.endswith(".delay"):
+                facts.patched_delays.add(text.removesuffix(".delay"))
+    facts.from_tid_names = {name for name in handle_names if mentions[name] == rewritten[name]}
+    facts.patched_delays.update(filter(None, map(facts.qualify, patched_objects)))
+
+
+def collect_facts(
+    tree: ast.Module, module: str, package: str, *, scan_calls: bool = True
+) -> ModuleFacts:
+    """Index one parsed module; ``package`` anchors its relative imports.
+
+    ``scan_calls=False`` skips the walk over every call (for ``patched_delays`` and
+    ``from_tid_names``), for a module whose text mentions neither patches nor AsyncResult.
+    """
     facts = ModuleFacts(module=module, package=package)
     collector = _Collector(facts)
     collector.collect(tree.body, 0)
+    if scan_calls:
+        _scan_calls(tree, facts)
     for name, function in facts.functions.items():
         qualified = (facts.qualify(dotted) for dotted in function.decorators)
         kept = [(q, o) for q, o in zip(qualified, function.options, strict=True) if q]

@@ -63,6 +63,10 @@ class ProjectIndex:
     celery_tasks: dict[str, str] = field(default_factory=dict)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
+    # Tasks whose ``.delay`` some test patches, and ``module.name`` spellings of an
+    # AsyncResult import that the rewrite of that module replaces everywhere.
+    patched_tasks: frozenset[str] = frozenset()
+    from_tid_names: frozenset[str] = frozenset()
     # Answers of ``canonical``, filled as names are asked about once aliases are final.
     _canonical: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _prefixes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)
@@ -84,6 +88,11 @@ class ProjectIndex:
                 index._add_task(index.canonical(_join(facts.module, name)), function)
         index.eager_propagates = frozenset(
             value for facts in facts_list for value in facts.eager_propagates
+        )
+        patched = (index.canonical(name) for f in facts_list for name in f.patched_delays)
+        index.patched_tasks = frozenset(name for name in patched if name in index.tasks)
+        index.from_tid_names = frozenset(
+            _join(facts.module, name) for facts in facts_list for name in facts.from_tid_names
         )
         return index
 

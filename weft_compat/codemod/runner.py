@@ -49,7 +49,9 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         message = getattr(exc, "msg", None) or str(exc)
         return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
     module, package = module_name(path) if path != STDIN else ("", "")
-    return Pending(path, collect_facts(tree, module, package), statement_rows(tree, source))
+    scan = b"patch" in source or b"AsyncResult" in source
+    facts = collect_facts(tree, module, package, scan_calls=scan)
+    return Pending(path, facts, statement_rows(tree, source))
 
 
 def _index_file(path: str, _: None) -> Pending | FileOutcome:

@@ -23,6 +23,7 @@ from weft_compat.codemod.rules import (
     mock_patch,
     on_commit,
     override_settings,
+    patch_targets,
     result_reads,
     send_task,
     settings,
@@ -57,6 +58,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             settings.Settings,
             override_settings.OverrideSettings,
             eager_overrides.EagerOverrides,
+            patch_targets.PatchTargets,
         ),
         key=lambda rule: rule.CODE,
     )

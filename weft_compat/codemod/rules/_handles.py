@@ -13,8 +13,10 @@ import libcst as cst
 from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.rules._shared import method_call
 from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.shapes import ASYNC_RESULT_CLASSES
 
-ASYNC_RESULT_CLASSES = frozenset({"celery.result.AsyncResult", "celery.AsyncResult"})
+__all__ = ["ASYNC_RESULT_CLASSES", "HandleTracking"]
+
 _DISPATCH_METHODS = frozenset({"delay", "apply_async", "enqueue", "AsyncResult"})
 _HANDLE_FACTORIES = frozenset(
     {"weft_compat.WeftSubmission.from_tid", "weft_compat.enqueue", *ASYNC_RESULT_CLASSES}

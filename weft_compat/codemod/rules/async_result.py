@@ -17,12 +17,11 @@ import libcst as cst
 from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.rules._handles import ASYNC_RESULT_CLASSES, HandleTracking
 from weft_compat.codemod.rules._shared import head_name, keyword_name, method_call, string_value
+from weft_compat.codemod.shapes import IGNORED_CONSTRUCTOR_KEYWORDS, tid_position
 
 CODE = "WC107"
 DESCRIPTION = "AsyncResult(x) → WeftSubmission.from_tid(x); .id/.status/.result/.revoke mapped"
 RENAMED_READS = {"id": "tid", "task_id": "tid", "status": "state", "result": "info"}
-# Constructor keywords that mean nothing once results live in Weft.
-_IGNORED_KEYWORDS = frozenset({"app", "task_name", "backend"})
 _KILL_SIGNALS = frozenset({"SIGKILL", "KILL", "9", "signal.SIGKILL"})
 
 
@@ -69,16 +68,8 @@ class AsyncResultRule(HandleTracking):
             receiver = method[0]
             if not (self.context.is_app(receiver) or self.context.task(receiver) is not None):
                 return None
-        tid = None
-        for index, arg in enumerate(call.args):
-            name = keyword_name(arg)
-            if arg.star or (name is None and index > 0):
-                return None
-            if name is None or name in ("id", "task_id"):
-                tid = arg.value
-            elif name not in _IGNORED_KEYWORDS:
-                return None
-        return tid
+        position = tid_position([(keyword_name(arg), bool(arg.star)) for arg in call.args])
+        return None if position is None else call.args[position].value
 
     def visit_Call(self, node: cst.Call) -> None:
         self._called.add(id(node.func))
@@ -105,7 +96,7 @@ class AsyncResultRule(HandleTracking):
             return updated
         # Every mention that disappears: the callee, and dropped keywords (``app=app``).
         removed: list[cst.CSTNode] = [original.func]
-        removed += [a for a in original.args if keyword_name(a) in _IGNORED_KEYWORDS]
+        removed += [a for a in original.args if keyword_name(a) in IGNORED_CONSTRUCTOR_KEYWORDS]
         candidates = {head_name(node.value) for node in removed if isinstance(node, cst.Arg)}
         candidates.add(head_name(original.func))
         text = " ".join(cst.Module([]).code_for_node(node) for node in removed)
