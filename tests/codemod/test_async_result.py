@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from tests.codemod.tools import check_noop, check_rewritten
+import pytest
+
+from tests.codemod.tools import check_flagged, check_noop, check_rewritten
 
 RULES = ("async_result",)
 TASKS = {"proj.tasks": "from celery import shared_task\n\n@shared_task\ndef send(pk):\n    pass\n"}
@@ -81,8 +83,7 @@ def test_revoke_maps_to_stop_and_kill() -> None:
 def test_control_revoke() -> None:
     check_rewritten(
         "from proj.celery import app\n\napp.control.revoke(tid, terminate=True)\n",
-        "from proj.celery import app\nfrom weft_compat import WeftSubmission\n\n"
-        "WeftSubmission.from_tid(tid).stop()\n",
+        "from weft_compat import WeftSubmission\n\nWeftSubmission.from_tid(tid).stop()\n",
         RULES,
     )
 
@@ -117,5 +118,66 @@ def test_migrated_code_is_left_alone() -> None:
     check_noop(
         "from weft_compat import WeftSubmission\n\n"
         "def f(t):\n    r = WeftSubmission.from_tid(t)\n    return r.tid, r.result(timeout=1)\n",
+        RULES,
+    )
+
+
+HANDLE = "from celery.result import AsyncResult\n\ndef f(t):\n    r = AsyncResult(t)\n"
+MIGRATED = (
+    "from weft_compat import WeftSubmission\n\ndef f(t):\n    r = WeftSubmission.from_tid(t)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("r.get()", "r.wait()"),
+        ("r.get(timeout=5)", "r.wait(timeout=5)"),
+        ("r.get(timeout=5, propagate=False)", "r.wait(timeout=5, propagate=False)"),
+        ("r.get(5)", "r.wait(5)"),
+        ("r.get(5, False)", "r.wait(5, propagate=False)"),
+        ("r.wait(timeout=1)", "r.wait(timeout=1)"),
+        ("r.get()['total']", "r.wait()['total']"),
+    ],
+)
+def test_get_becomes_wait_where_its_arguments_carry_over(before: str, after: str) -> None:
+    check_rewritten(HANDLE + f"    return {before}\n", MIGRATED + f"    return {after}\n", RULES)
+
+
+def test_get_on_a_dispatch_result_becomes_wait() -> None:
+    check_rewritten(
+        "from proj.tasks import send\n\ndef f():\n    result = send.delay(1)\n"
+        "    return result.get(timeout=3), send.delay(2).get()\n",
+        "from proj.tasks import send\n\ndef f():\n    result = send.enqueue(1)\n"
+        "    return result.wait(timeout=3), send.enqueue(2).wait()\n",
+        ("async_result", "delay"),
+        modules=TASKS,
+    )
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        "r.get(interval=1)",
+        "r.get(disable_sync_subtasks=False)",
+        "r.get(**options)",
+        "r.get(1, 2, 3)",
+    ],
+)
+def test_get_with_other_arguments_is_left_and_reported(call: str) -> None:
+    outcome = check_flagged(
+        HANDLE + f"    return {call}\n", ["WC204"], ("async_result", "result_reads")
+    )
+    assert "r.get() was not rewritten" in outcome.findings[0].message
+
+
+def test_get_on_other_objects_is_left_alone() -> None:
+    check_noop("def f(d):\n    return d.get('key'), d.wait()\n", RULES)
+
+
+def test_result_becomes_info_on_every_kind_of_handle() -> None:
+    check_rewritten(
+        HANDLE + "    return r.result, AsyncResult(t).result\n",
+        MIGRATED + "    return r.info, WeftSubmission.from_tid(t).info\n",
         RULES,
     )

@@ -13,22 +13,28 @@ HEAD = "from celery.result import AsyncResult\n\ndef f(t):\n    r = AsyncResult(
 @pytest.mark.parametrize(
     "read",
     [
-        "r.get()",
-        "r.get(timeout=5)",
-        "r.forget()",
+        "r.get(interval=1)",
         "r.children",
         "r.parent",
         "r.date_done",
-        "r.wait()",
+        "r.wait(on_message=f)",
     ],
 )
 def test_reads_without_equivalent_are_flagged(read: str) -> None:
     check_flagged(HEAD + f"    return {read}\n", ["WC204"], RULES)
 
 
-def test_get_message_explains_the_difference() -> None:
-    outcome = check_flagged(HEAD + "    return r.get()\n", ["WC204"], RULES)
-    assert "TaskResult" in outcome.findings[0].message
+def test_get_message_says_which_arguments_wait_takes() -> None:
+    outcome = check_flagged(HEAD + "    return r.get(interval=1)\n", ["WC204"], RULES)
+    assert "wait(timeout=None, *, propagate=True)" in outcome.findings[0].message
+
+
+def test_get_and_wait_that_async_result_rewrites_are_not_reported() -> None:
+    check_flagged(
+        HEAD + "    return r.get(timeout=1), r.wait(), r.forget()\n",
+        [],
+        ("async_result", "result_reads"),
+    )
 
 
 def test_unusual_constructor_is_flagged() -> None:

@@ -3,9 +3,13 @@
 Covers ``AsyncResult(x)``, ``app.AsyncResult(x)``, ``task.AsyncResult(x)`` and
 ``app.control.revoke(x, terminate=True)``. On a handle (a name bound to one of those,
 or to ``task.delay(...)``), reads with the same meaning are renamed: ``.id`` and
-``.task_id`` → ``.tid``, ``.status`` → ``.state``, ``.result`` → ``.info``,
-``.revoke()`` → ``.stop()`` (``.kill()`` for SIGKILL). Reads without an equivalent,
-``.get()`` first of all, are left to ``result_reads`` (WC204).
+``.task_id`` → ``.tid``, ``.status`` → ``.state``, ``.result`` → ``.info`` (the return
+value, the exception instance after a failure, or a custom state's meta, as Celery's
+``.result`` is), ``.get(timeout=..., propagate=...)`` → ``.wait(...)`` (which blocks,
+returns the return value and re-raises the task's exception, as ``.get()`` does),
+``.revoke()`` → ``.stop()`` (``.kill()`` for SIGKILL). ``.get()`` with other arguments
+(``interval=``, ``disable_sync_subtasks=``, …) and reads without an equivalent are left
+to ``result_reads`` (WC204).
 """
 
 from __future__ import annotations
@@ -20,9 +24,30 @@ from weft_compat.codemod.rules._shared import head_name, keyword_name, method_ca
 from weft_compat.codemod.shapes import IGNORED_CONSTRUCTOR_KEYWORDS, tid_position
 
 CODE = "WC107"
-DESCRIPTION = "AsyncResult(x) → WeftSubmission.from_tid(x); .id/.status/.result/.revoke mapped"
+DESCRIPTION = "AsyncResult(x) → WeftSubmission.from_tid(x); .id/.status/.result/.get/.revoke mapped"
+# ``.get()`` / ``.wait()`` keywords that keep their meaning on ``WeftSubmission.wait``.
+WAIT_KEYWORDS = ("timeout", "propagate")
 RENAMED_READS = {"id": "tid", "task_id": "tid", "status": "state", "result": "info"}
 _KILL_SIGNALS = frozenset({"SIGKILL", "KILL", "9", "signal.SIGKILL"})
+
+
+def wait_args(call: cst.Call) -> list[cst.Arg] | None:
+    """The arguments of ``.wait(...)`` for a handle's ``.get(...)`` / ``.wait(...)`` call,
+    None when one has no counterpart: ``wait(timeout=None, *, propagate=True)``."""
+    args: list[cst.Arg] = []
+    for position, arg in enumerate(call.args):
+        name = keyword_name(arg)
+        if arg.star or (name is not None and name not in WAIT_KEYWORDS) or position > 1:
+            return None
+        if name is None and position == 1:  # Celery's second parameter
+            arg = arg.with_changes(keyword=cst.Name("propagate"), equal=_TIGHT)
+        args.append(arg)
+    return args
+
+
+_TIGHT = cst.AssignEqual(
+    whitespace_before=cst.SimpleWhitespace(""), whitespace_after=cst.SimpleWhitespace("")
+)
 
 
 def stop_method(call: cst.Call) -> str | None:
@@ -73,11 +98,22 @@ class AsyncResultRule(HandleTracking):
 
     def visit_Call(self, node: cst.Call) -> None:
         self._called.add(id(node.func))
+        method = method_call(node)
+        if (
+            method is not None
+            and method[1] in ("get", "wait")
+            and self.is_handle(method[0])
+            and wait_args(node) is not None
+        ):
+            self.context.claim(node.func)  # result_reads reports the others
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if self.constructor_tid(original_node) is not None:
             return self._from_tid(original_node, updated_node)
         method = method_call(original_node)
+        waits = method is not None and method[1] in ("get", "wait")
+        if waits and self.context.is_claimed(original_node.func):
+            return self._wait(updated_node)
         if method is None or method[1] != "revoke":
             return updated_node
         receiver = method[0]
@@ -89,6 +125,14 @@ class AsyncResultRule(HandleTracking):
             assert isinstance(func, cst.Attribute)
             return cst.Call(func.with_changes(attr=cst.Name(stop)))
         return self._control_revoke(original_node, updated_node, receiver)
+
+    def _wait(self, call: cst.Call) -> cst.Call:
+        args = wait_args(call)
+        func = call.func
+        # Both hold for a call visit_Call claimed.
+        assert args is not None
+        assert isinstance(func, cst.Attribute)
+        return call.with_changes(func=func.with_changes(attr=cst.Name("wait")), args=args)
 
     def _from_tid(self, original: cst.Call, updated: cst.Call) -> cst.Call:
         tid = self.constructor_tid(updated)
@@ -122,6 +166,9 @@ class AsyncResultRule(HandleTracking):
         stop = stop_method(updated.with_changes(args=[a for a in updated.args if a.keyword]))
         if stop is None:
             return updated
+        local = head_name(receiver)
+        if local is not None:
+            self.drop_import(local)
         self.add_import("weft_compat", "WeftSubmission")
         from_tid = cst.Attribute(cst.Name("WeftSubmission"), cst.Name("from_tid"))
         handle = cst.Call(from_tid, [cst.Arg(positional[0].value)])

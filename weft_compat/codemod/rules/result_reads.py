@@ -1,9 +1,9 @@
 """WC204: result-handle reads and calls without a WeftSubmission equivalent.
 
-``.get()`` blocks for the return value and re-raises the task's error; ``.result()``
-on a WeftSubmission returns a Weft ``TaskResult`` instead, and ``.return_value``
-raises until the task succeeded. The other reads below have no equivalent at all.
-Also flags ``AsyncResult(...)`` and ``.revoke(...)`` calls whose extra arguments keep
+``.get()`` and ``.wait()`` with arguments ``WeftSubmission.wait`` does not take
+(``interval=``, ``disable_sync_subtasks=``, …) are left to a person; ``async_result``
+(WC107) rewrites the others. The other reads below have no equivalent at all. Also
+flags ``AsyncResult(...)`` and ``.revoke(...)`` calls whose extra arguments keep
 ``async_result`` (WC107) from rewriting them.
 """
 
@@ -17,20 +17,22 @@ from weft_compat.codemod.rules._shared import method_call
 from weft_compat.codemod.rules.async_result import RENAMED_READS, stop_method
 
 CODE = "WC204"
-DESCRIPTION = "result reads with no equivalent (.get(), .forget(), .children, .date_done, …)"
+DESCRIPTION = "result reads with no equivalent (.get(interval=...), .children, .date_done, …)"
 SAME_NAME = frozenset(
-    {"state", "info", "traceback", "ready", "successful", "failed", "exists", "revoke"}
+    {"state", "info", "traceback", "ready", "successful", "failed", "exists", "revoke", "forget"}
 )
 # WeftSubmission's own names, met again on a second run over migrated code.
 WEFT_NAMES = frozenset(
     {"tid", "stop", "kill", "errors", "return_value", "as_dict", "progress", "result", "status"}
 )
+_WAIT = (
+    "WeftSubmission.wait(timeout=None, *, propagate=True) takes only those two, like "
+    "Celery's get(); drop the others (they tune how Celery polls its result backend) and "
+    "call .wait(...)"
+)
 _ADVICE = {
-    "get": "WeftSubmission.result(timeout=...) returns a Weft TaskResult, not the value, "
-    "and does not re-raise; wait with .result(timeout=...), then read .return_value "
-    "(raises until successful) or .errors",
-    "wait": "use .result(timeout=...), then .return_value",
-    "forget": "Weft keeps results in its broker; remove the call",
+    "get": _WAIT,
+    "wait": _WAIT,
     "children": "canvas parent/child links do not exist on Weft",
     "parent": "canvas parent/child links do not exist on Weft",
     "then": "promise callbacks are not supported; poll .ready() or enqueue follow-up work",
@@ -75,12 +77,15 @@ class ResultReads(HandleTracking):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         name = node.attr.value
         known = name in SAME_NAME or name in RENAMED_READS or name in WEFT_NAMES
-        if known or not self.is_handle(node.value):
+        if known or self.context.is_claimed(node) or not self.is_handle(node.value):
             return
         label = f"{dotted(node.value) or 'handle'}.{name}"
         advice = _ADVICE.get(name, "WeftSubmission has no such attribute; see the results guide")
         shown = f"{label}()" if id(node) in self._called else label
-        self.report(node, f"{shown} has no WeftSubmission equivalent: {advice}")
+        if name in ("get", "wait"):
+            self.report(node, f"{shown} was not rewritten: {advice}")
+        else:
+            self.report(node, f"{shown} has no WeftSubmission equivalent: {advice}")
 
 
 def _simple_constructor(call: cst.Call) -> bool:
