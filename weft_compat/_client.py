@@ -3,20 +3,29 @@
 Weft's submit spends most of its time opening a broker session, so each thread keeps
 one retained client (entered, which makes Weft reuse its session) per context
 directory. A forked child builds its own; Weft's client also resets itself after fork.
+
+The context directory holds every call's arguments and results, so it is created with
+the `CONTEXT_MODE` setting's permissions (0o700: its owner's only) before Weft creates
+anything in it, and brought to that mode, with the broker's files, when it exists.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import threading
+from pathlib import Path
+from typing import Final
 
 from weft.client import WeftClient
 
-from weft_compat._config import context_path
+from weft_compat._config import context_path, current_settings
 
 __all__ = ["close_thread_client", "get_client"]
 
 _local = threading.local()
+_WEFT_DIRECTORY: Final = ".weft"
 
 
 def get_client() -> WeftClient:
@@ -27,10 +36,30 @@ def get_client() -> WeftClient:
         return client
     close_thread_client()
     path = key[1]
+    mode = current_settings().CONTEXT_MODE
+    if path is not None:
+        _private_directory(Path(path) / _WEFT_DIRECTORY, mode)
     client = WeftClient(path=path) if path is not None else WeftClient()
+    _protect(client.context.weft_dir, client.context.database_path, mode)
     client.__enter__()
     _local.client, _local.key = client, key
     return client
+
+
+def _private_directory(directory: Path, mode: int) -> None:
+    # Created with the mode, so no file inside is ever readable by others.
+    if not directory.exists():
+        directory.mkdir(mode=mode, parents=True, exist_ok=True)
+
+
+def _protect(directory: Path, database: Path | None, mode: int) -> None:
+    with contextlib.suppress(OSError):  # Not the owner: the operator keeps its mode.
+        if stat.S_IMODE(directory.stat().st_mode) != mode:
+            directory.chmod(mode)
+        if database is not None:
+            for path in (database, *database.parent.glob(f"{database.name}-*")):
+                if stat.S_IMODE(path.stat().st_mode) & ~mode & 0o077:
+                    path.chmod(mode & 0o666)
 
 
 def close_thread_client() -> None:

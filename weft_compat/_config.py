@@ -5,8 +5,9 @@ In a Django project the settings are `settings.WEFT_COMPAT` (read through
 so the core never imports Django itself). Elsewhere `weft_compat.configure(...)` sets
 them for the process, and the environment supplies what it does not:
 `WEFT_COMPAT_CONTEXT` (the Weft context directory), `WEFT_COMPAT_QUEUES` (the
-`QUEUES` setting as JSON) and `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
-names separated by commas).
+`QUEUES` setting as JSON), `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
+names separated by commas), `WEFT_COMPAT_CONTEXT_MODE` (`CONTEXT_MODE` in octal) and
+`WEFT_COMPAT_IDLE_TIMEOUT` (seconds).
 """
 
 from __future__ import annotations
@@ -15,15 +16,27 @@ import functools
 import json
 import os
 import sys
-from typing import Annotated, Any, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+)
 
 from weft_compat.exceptions import InvalidOptionValue
 
 __all__ = [
     "CONTEXT_ENV_VAR",
+    "CONTEXT_MODE_ENV_VAR",
+    "DEFAULT_CONTEXT_MODE",
+    "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_PREFETCH_MULTIPLIER",
+    "IDLE_TIMEOUT_ENV_VAR",
     "IMPORTS_ENV_VAR",
     "QUEUES_ENV_VAR",
     "QueueConfig",
@@ -35,12 +48,27 @@ __all__ = [
 CONTEXT_ENV_VAR = "WEFT_COMPAT_CONTEXT"
 QUEUES_ENV_VAR = "WEFT_COMPAT_QUEUES"
 IMPORTS_ENV_VAR = "WEFT_COMPAT_IMPORTS"
+CONTEXT_MODE_ENV_VAR = "WEFT_COMPAT_CONTEXT_MODE"
+IDLE_TIMEOUT_ENV_VAR = "WEFT_COMPAT_IDLE_TIMEOUT"
+# How long a pool or mover started on demand waits without work before it leaves.
+DEFAULT_IDLE_TIMEOUT: Final = 300.0
+# The context directory holds every call's arguments and results: its owner's only.
+DEFAULT_CONTEXT_MODE: Final = 0o700
 
 Lane = Literal["pooled", "isolated"]
 QueueName = Annotated[
     str, Field(min_length=1, max_length=200, pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")
 ]
 ModuleName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")]
+
+
+def _owner_has_access(mode: int) -> int:
+    if not 0o700 <= mode <= 0o777:
+        raise ValueError(
+            f"must be a directory mode from 0o700 to 0o777 that lets its owner in, such as "
+            f"0o700 or 0o750, not {mode:#o}"
+        )
+    return mode
 
 
 @functools.cache
@@ -57,7 +85,7 @@ class QueueConfig(BaseModel):
     """How the calls of one queue run: the lane, and for the pooled lane how many at once
     and how many calls each pool process may claim ahead of the one it runs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
 
     lane: Lane = "pooled"
     concurrency: Annotated[int, Field(ge=1, le=256)] = Field(default_factory=_default_concurrency)
@@ -65,19 +93,25 @@ class QueueConfig(BaseModel):
 
 
 class Settings(BaseModel):
-    """The keys of `WEFT_COMPAT`; unknown keys are refused, so typos surface."""
+    """The keys of `WEFT_COMPAT`; unknown keys are refused, so typos surface, and values
+    are strict (`"DEFAULT_TIMEOUT": "60"` is refused, not read as a number)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
     CONTEXT: Annotated[str, Field(min_length=1)] | None = None
+    # The permissions of the context directory (`.weft/`), e.g. 0o750 when web and
+    # worker processes run as different users of one group.
+    CONTEXT_MODE: Annotated[int, AfterValidator(_owner_has_access)] = DEFAULT_CONTEXT_MODE
     TEST_MODE: Literal["immediate", "recording"] | None = None
     DEFAULT_TIMEOUT: Annotated[float, Field(gt=0)] | None = None
     DEFAULT_SOFT_TIME_LIMIT: Annotated[float, Field(gt=0)] | None = None
     AUTODISCOVER: bool = True
     DEFAULT_QUEUE: QueueName = "default"
     QUEUES: dict[QueueName, QueueConfig] = Field(default_factory=dict)
+    # Seconds a pool or mover started on demand stays without work (0: until stopped).
+    IDLE_TIMEOUT: Annotated[float, Field(ge=0)] = DEFAULT_IDLE_TIMEOUT
     # Modules every worker imports at start (Celery's `imports` / `include`).
-    IMPORTS: tuple[ModuleName, ...] = ()
+    IMPORTS: Annotated[tuple[ModuleName, ...], Field(strict=False)] = ()
 
     @field_validator("CONTEXT", mode="before")
     @classmethod
@@ -92,7 +126,7 @@ class Settings(BaseModel):
 
 
 _configured: Settings | None = None
-_environment: dict[tuple[str | None, str | None, str], Settings] = {}
+_environment: dict[tuple[str | None, ...], Settings] = {}
 
 
 def configure(**settings: Any) -> None:
@@ -123,26 +157,59 @@ def validate_settings(
         raise error_class(f"{where}[{key!r}] = {value!r} is invalid: {fix}") from None
 
 
+def _json_object(variable: str, value: str) -> Any:
+    try:
+        return json.loads(value)
+    except ValueError:
+        raise InvalidOptionValue(
+            f"{variable}={value!r} is not JSON; set it to a JSON object such as "
+            '{"default": {"lane": "pooled", "concurrency": 2}}'
+        ) from None
+
+
+def _names(_variable: str, value: str) -> list[str]:
+    return [name.strip() for name in value.split(",") if name.strip()]
+
+
+def _octal(variable: str, value: str) -> int:
+    try:
+        return int(value, 8)
+    except ValueError:
+        raise InvalidOptionValue(
+            f"{variable}={value!r} is not an octal mode; set it to one such as 700 or 750"
+        ) from None
+
+
+def _seconds(variable: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise InvalidOptionValue(
+            f"{variable}={value!r} is not a number of seconds; set it to one such as 300"
+        ) from None
+
+
+# Environment variable → (settings key, parser), for processes without Django.
+_FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
+    CONTEXT_ENV_VAR: ("CONTEXT", lambda _variable, value: value),
+    QUEUES_ENV_VAR: ("QUEUES", _json_object),
+    IMPORTS_ENV_VAR: ("IMPORTS", _names),
+    CONTEXT_MODE_ENV_VAR: ("CONTEXT_MODE", _octal),
+    IDLE_TIMEOUT_ENV_VAR: ("IDLE_TIMEOUT", _seconds),
+}
+
+
 def _environment_settings() -> Settings:
     # One object per value of the variables, so callers can cache on its identity.
-    context = os.environ.get(CONTEXT_ENV_VAR) or None
-    queues = os.environ.get(QUEUES_ENV_VAR) or None
-    imports = os.environ.get(IMPORTS_ENV_VAR) or ""
-    settings = _environment.get((context, queues, imports))
+    values = tuple(os.environ.get(variable) or None for variable in _FROM_ENVIRONMENT)
+    settings = _environment.get(values)
     if settings is None:
-        raw: dict[str, Any] = {"CONTEXT": context}
-        if imports:
-            raw["IMPORTS"] = [name.strip() for name in imports.split(",") if name.strip()]
-        if queues is not None:
-            try:
-                raw["QUEUES"] = json.loads(queues)
-            except ValueError:
-                raise InvalidOptionValue(
-                    f"{QUEUES_ENV_VAR}={queues!r} is not JSON; set it to a JSON object such "
-                    'as {"default": {"lane": "pooled", "concurrency": 2}}'
-                ) from None
+        raw: dict[str, Any] = {}
+        for (variable, (key, parse)), value in zip(_FROM_ENVIRONMENT.items(), values, strict=True):
+            if value is not None:
+                raw[key] = parse(variable, value)
         built = validate_settings(raw, where="environment")
-        settings = _environment.setdefault((context, queues, imports), built)
+        settings = _environment.setdefault(values, built)
     return settings
 
 
@@ -156,6 +223,16 @@ def current_settings() -> Settings:
     if _configured is not None:
         return _configured
     return _environment_settings()
+
+
+# Weft's broker refuses larger messages (SimpleBroker's default, WEFT_MAX_MESSAGE_SIZE).
+DEFAULT_MESSAGE_LIMIT: Final = 10 * 1024 * 1024
+
+
+def message_limit() -> int:
+    """The largest broker message in bytes: `WEFT_MAX_MESSAGE_SIZE`, else Weft's 10 MiB."""
+    raw = os.environ.get("WEFT_MAX_MESSAGE_SIZE", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MESSAGE_LIMIT
 
 
 def context_path() -> str | None:

@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final
 
+from weft_compat import _serialization
 from weft_compat.exceptions import WeftCompatError
 
 __all__ = ["ENVELOPE_VERSION", "Envelope"]
@@ -94,8 +95,8 @@ class Envelope:
         for key, value in fields.items():
             if not _is_a(value, _FIELD_TYPES[key]):
                 raise WeftCompatError(
-                    f"the work item's {key}={value!r:.80} is not a {_FIELD_TYPES[key]}; "
-                    "submit calls through WeftTask.enqueue"
+                    f"the work item's {key}={_serialization.describe(value)} is not a "
+                    f"{_FIELD_TYPES[key]}; submit calls through WeftTask.enqueue"
                 )
         return cls(**fields)
 

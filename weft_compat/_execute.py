@@ -88,9 +88,9 @@ def run_call(
             encoded = _serialization.encode(value)
         except (TypeError, ValueError) as exc:
             raise ResultNotSerializable(
-                f"{task.name!r} returned a {type(value).__qualname__} ({value!r:.80}), which "
-                "Celery-compatible JSON cannot encode; return JSON types, datetime, Decimal, "
-                "UUID or bytes"
+                f"{task.name!r} returned a {type(value).__qualname__} "
+                f"({_serialization.describe(value)}), which Celery-compatible JSON cannot "
+                "encode; return JSON types, datetime, Decimal, UUID or bytes"
             ) from exc
         return CallResult(Outcome(SUCCESS, value=encoded, task=envelope.task))
     except Exception as exc:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -173,7 +174,22 @@ def check_call_option_names(options: Mapping[str, Any]) -> None:
             )
 
 
-PositiveSeconds = Annotated[float, Field(gt=0)]
+# Seconds are finite and at most ten years: a longer delay or limit is a unit mistake
+# (milliseconds for seconds), and `inf` would leave a call waiting for ever.
+MAX_SECONDS: Final = 10 * 365 * 24 * 3600
+
+
+def _at_most_ten_years(value: float) -> float:
+    if value > MAX_SECONDS:
+        raise ValueError(
+            f"must be at most {MAX_SECONDS} seconds (ten years); for a moment further "
+            "ahead pass an aware datetime as eta"
+        )
+    return value
+
+
+Seconds = Annotated[float, Field(ge=0), AfterValidator(_at_most_ten_years)]
+PositiveSeconds = Annotated[float, Field(gt=0), AfterValidator(_at_most_ten_years)]
 # A datetime object only: pydantic would otherwise read a number as a Unix timestamp.
 Moment = Annotated[datetime, Strict()]
 QueueName = Annotated[
@@ -182,9 +198,13 @@ QueueName = Annotated[
 
 
 class CallOptions(BaseModel):
-    """The options that shape one submission; frozen, so `using()` always copies."""
+    """The options that shape one submission; frozen, so `using()` always copies.
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    Values are strict, as Celery's are used: `countdown="10"` or `priority=True` is a
+    mistake to report, not a value to coerce.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
     time_limit: PositiveSeconds | None = None
     soft_time_limit: PositiveSeconds | None = None
@@ -198,9 +218,9 @@ class CallOptions(BaseModel):
     ignore_result: bool = False
     database: Annotated[str, Field(min_length=1)] | None = None
     lane: Literal["pooled", "isolated"] | None = None
-    countdown: Annotated[float, Field(ge=0)] | None = None
+    countdown: Seconds | None = None
     eta: Moment | None = None
-    expires: Annotated[float, Field(gt=0)] | Moment | None = None
+    expires: PositiveSeconds | Moment | None = None
 
     @field_validator("eta", "expires", mode="after")
     @classmethod
@@ -279,7 +299,13 @@ RETRY_KWARGS: Final = frozenset({"countdown", "eta", "max_retries"})
 class TaskConfig(BaseModel):
     """Decoration-time settings that no call can change, Celery's retry policy among them."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        frozen=True,
+        extra="forbid",
+        arbitrary_types_allowed=True,
+        strict=True,
+        allow_inf_nan=False,
+    )
 
     bind: bool = False
     typing: bool | None = None
@@ -290,9 +316,9 @@ class TaskConfig(BaseModel):
     autoretry_for: ExceptionClasses = ()
     dont_autoretry_for: ExceptionClasses = ()
     max_retries: Annotated[int, Field(ge=0)] | None = 3
-    default_retry_delay: Annotated[float, Field(ge=0)] = 180.0
-    retry_backoff: bool | Annotated[float, Field(ge=0)] = False
-    retry_backoff_max: Annotated[float, Field(ge=0)] = 600.0
+    default_retry_delay: Seconds = 180.0
+    retry_backoff: bool | Seconds = False
+    retry_backoff_max: Seconds = 600.0
     retry_jitter: bool = True
     retry_kwargs: dict[str, Any] = Field(default_factory=dict)
 
@@ -359,6 +385,7 @@ def _invalid(exc: ValidationError, values: Mapping[str, Any], task_name: str) ->
     if location:
         root = str(error["loc"][0])
         return InvalidOptionValue(
-            f"{root}={values.get(root)!r} is invalid for task {task_name!r}: {message}"
+            f"{root}={_serialization.describe(values.get(root))} is invalid for task "
+            f"{task_name!r}: {message}"
         )
     return InvalidOptionValue(f"invalid options for task {task_name!r}: {message}")

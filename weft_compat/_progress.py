@@ -54,8 +54,8 @@ def store_state(call_id: str, state: str, meta: Any) -> None:
         encoded = _serialization.encode(meta)
     except (TypeError, ValueError) as exc:
         raise ArgumentNotSerializable(
-            f"update_state meta {meta!r:.80} is not Celery-compatible JSON; pass a dict of "
-            "JSON values, datetime, Decimal or UUID"
+            f"update_state meta {_serialization.describe(meta)} is not Celery-compatible "
+            "JSON; pass a dict of JSON values, datetime, Decimal or UUID"
         ) from exc
     get_broker().write(call_record(call_id), json.dumps({"state": state, "meta": encoded}))
 

@@ -13,7 +13,8 @@ import difflib
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from weft_compat.exceptions import DuplicateTaskName, TaskNotRegistered
+from weft_compat._serialization import describe
+from weft_compat.exceptions import DuplicateTaskName, InvalidTaskName, TaskNotRegistered
 
 if TYPE_CHECKING:
     from weft_compat._task import WeftTask
@@ -40,6 +41,11 @@ def register(task: WeftTask[Any, Any]) -> None:
 
 def get_task(name: str, *, module: str | None = None) -> WeftTask[Any, Any]:
     """Return the task registered as `name`, importing `module` (or the name's module) first."""
+    if not isinstance(name, str) or not name:
+        raise InvalidTaskName(
+            f"task name {describe(name)} is not a task's name; pass the name it is "
+            "registered under as a string, such as 'orders.tasks.send_receipt'"
+        )
     task = _tasks.get(name)
     if task is not None:
         return task

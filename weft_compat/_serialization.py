@@ -11,14 +11,17 @@ import base64
 from collections.abc import Mapping, Sequence
 from datetime import date, time
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
 from uuid import UUID
 
 from kombu.utils import json as kombu_json
 
-from weft_compat.exceptions import ArgumentNotSerializable
+from weft_compat.exceptions import ArgumentNotSerializable, CallTooLarge
 
-__all__ = ["decode", "encode", "encode_call", "json_ready"]
+__all__ = ["check_size", "decode", "describe", "encode", "encode_call", "json_ready"]
+
+# Room left in a message for everything of an envelope but the arguments.
+_ENVELOPE_ROOM: Final = 64 * 1024
 
 
 def encode(value: Any) -> str:
@@ -35,21 +38,62 @@ def encode_call(task_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) 
     """Encode a call's arguments, naming the first argument that cannot be encoded."""
     try:
         return encode({"args": list(args), "kwargs": dict(kwargs)})
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:
         # Only the failure path pays for finding the culprit one argument at a time.
         for label, value in _labelled(args, kwargs):
             try:
                 encode(value)
+            except RecursionError:
+                raise ArgumentNotSerializable(
+                    f"{label} of {task_name!r} is a {type(value).__qualname__} nested too "
+                    "deeply for JSON; pass a flatter structure (or store it and pass its id)"
+                ) from None
             except (TypeError, ValueError):
+                if isinstance(value, int):
+                    raise ArgumentNotSerializable(
+                        f"{label} of {task_name!r} is {describe(value)}, more than Python "
+                        "writes as a JSON number; pass it as a string"
+                    ) from None
                 raise ArgumentNotSerializable(
                     f"{label} of {task_name!r} is a {type(value).__qualname__} "
-                    f"({value!r:.80}), which Celery-compatible JSON cannot encode; pass "
+                    f"({describe(value)}), which Celery-compatible JSON cannot encode; pass "
                     "JSON types, datetime, date, time, Decimal, UUID or bytes (for a model "
                     "instance, pass its primary key)"
-                ) from exc
+                ) from None
         raise ArgumentNotSerializable(
             f"the arguments of {task_name!r} cannot be encoded as JSON: {exc}"
         ) from exc
+
+
+def check_size(
+    task_name: str, call: str, args: Sequence[Any], kwargs: Mapping[str, Any], *, limit: int
+) -> None:
+    """Refuse a call whose encoded arguments do not fit in one broker message of `limit` bytes.
+
+    The arguments travel as a JSON string inside the envelope, where each quote and
+    backslash gains an escape; `_ENVELOPE_ROOM` is left for the rest of the envelope.
+    """
+    size = len(call) + call.count('"') + call.count("\\")
+    if size + _ENVELOPE_ROOM <= limit:
+        return
+    label, value = max(_labelled(args, kwargs), key=lambda item: len(encode(item[1])))
+    raise CallTooLarge(
+        f"the arguments of {task_name!r} encode to {size:,} bytes ({label} alone to "
+        f"{len(encode(value)):,}), more than Weft's message limit of {limit:,} bytes less "
+        f"{_ENVELOPE_ROOM:,} for the envelope; store the data (a file, a model row) and "
+        "pass its name or id (migration_guide/calling.md#argument-size)"
+    )
+
+
+def describe(value: Any, limit: int = 80) -> str:
+    """`repr(value)`, shortened, for an error message; never raises."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4000:
+        return f"an int of about {int(value.bit_length() * 0.30103)} digits"
+    try:
+        text = repr(value)
+    except Exception:  # A broken __repr__, a structure too deep to show.
+        return f"a {type(value).__qualname__} that cannot be shown"
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _labelled(args: Sequence[Any], kwargs: Mapping[str, Any]) -> list[tuple[str, Any]]:

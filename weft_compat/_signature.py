@@ -15,6 +15,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from weft_compat._serialization import describe
 from weft_compat.exceptions import InvalidCallArguments
 
 __all__ = ["CallChecker"]
@@ -84,7 +85,7 @@ class CallChecker:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 raise InvalidCallArguments(
-                    f"argument {name!r} of {task_name!r} is {value!r:.80}, but the signature "
+                    f"argument {name!r} of {task_name!r} is {describe(value)}, but the signature "
                     f"declares {_type_name(self.signature.parameters[name].annotation)}: "
                     f"{first['msg']}"
                 ) from None
@@ -99,7 +100,8 @@ def _spread(kind: inspect._ParameterKind, value: Any) -> list[Any]:
 
 
 def _describe(args: Sequence[Any], kwargs: Mapping[str, Any]) -> str:
-    parts = [repr(arg) for arg in args] + [f"{key}={value!r}" for key, value in kwargs.items()]
+    parts = [describe(arg) for arg in args]
+    parts += [f"{key}={describe(value)}" for key, value in kwargs.items()]
     return f"({', '.join(parts)})"[:200]
 
 

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
 from weft_compat._client import get_client
-from weft_compat._config import Lane, QueueConfig, Settings, current_settings
+from weft_compat._config import Lane, QueueConfig, Settings, current_settings, message_limit
 from weft_compat._envelope import Envelope
 from weft_compat._options import CallOptions
 from weft_compat._submission import WeftSubmission
@@ -62,6 +62,7 @@ def prepare_call(
     """Validate and encode one call; raises before anything is submitted."""
     task.checker.check(task.name, args, kwargs)
     call = _serialization.encode_call(task.name, args, kwargs)
+    _serialization.check_size(task.name, call, args, kwargs, limit=message_limit())
     options = task.options
     settings = current_settings()
     soft = options.soft_time_limit or settings.DEFAULT_SOFT_TIME_LIMIT

@@ -1,24 +1,82 @@
-"""The `weft-compat` console script: `migrate` (the codemod) and `worker` (pools).
+"""The `weft-compat` console script: one entry point, a subcommand per job.
 
-`worker` needs only the runtime; `migrate` and everything else is the codemod's, which
-needs LibCST (`weft-compat[codemod]`), so it is imported only when asked for.
+`worker` and `stop` need only the runtime; `migrate` and `explain` are the codemod's,
+which needs LibCST (`weft-compat[codemod]`), so it is imported only when asked for.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Final
 
-__all__ = ["main"]
+__all__ = ["COMMANDS", "main"]
+
+EXIT_USAGE: Final = 2
+
+
+def _migrate(arguments: list[str]) -> int:
+    try:
+        from weft_compat.codemod.cli import main as codemod
+    except ImportError as exc:
+        print(
+            f"weft-compat {arguments[0]} needs LibCST ({exc}); install it with "
+            "pip install 'weft-compat[codemod]'",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return codemod(arguments)
+
+
+def _worker(arguments: list[str]) -> int:
+    from weft_compat.pool.command import main as worker
+
+    return worker(arguments[1:])
+
+
+def _stop(arguments: list[str]) -> int:
+    from weft_compat.shutdown import main as stop
+
+    return stop(arguments[1:])
+
+
+# Subcommand → (what it does, how it runs; it receives the whole argument list).
+COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
+    "migrate": ("rewrite Celery call sites and list what needs a human", _migrate),
+    "explain": ("print a codemod rule's guide section: weft-compat explain WC101", _migrate),
+    "worker": ("run a queue's pool of workers, as `celery worker` does", _worker),
+    "stop": ("stop every pool, mover and the Weft manager of a context", _stop),
+}
+
+
+def usage() -> str:
+    """The top-level help: every subcommand, one line each."""
+    width = max(len(name) for name in COMMANDS)
+    lines = [
+        "usage: weft-compat COMMAND [ARGS...]",
+        "",
+        "Move a Celery codebase onto Weft, and run it there.",
+        "",
+        "commands:",
+        *(f"  {name.ljust(width)}  {summary}" for name, (summary, _) in COMMANDS.items()),
+        "",
+        "`weft-compat COMMAND --help` describes a command's options.",
+    ]
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run `weft-compat`; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
-    if arguments[:1] == ["worker"]:
-        from weft_compat.pool.command import main as worker
-
-        return worker(arguments[1:])
-    from weft_compat.codemod.cli import main as codemod
-
-    return codemod(arguments)
+    if not arguments or arguments[0] in {"-h", "--help", "help"}:
+        print(usage(), file=sys.stdout if arguments else sys.stderr)
+        return 0 if arguments else EXIT_USAGE
+    command = COMMANDS.get(arguments[0])
+    if command is None:
+        print(
+            f"weft-compat: unknown command {arguments[0]!r}; use one of "
+            f"{', '.join(COMMANDS)} (weft-compat --help lists them)",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return command[1](arguments)

@@ -14,12 +14,14 @@ from datetime import datetime
 __all__ = [
     "ArgumentNotSerializable",
     "CallRefused",
+    "CallTooLarge",
     "CeleryNameRemoved",
     "DuplicateTaskName",
     "HandleNotBound",
     "InvalidCallArguments",
     "InvalidOptionValue",
     "InvalidTaskId",
+    "InvalidTaskName",
     "MaxRetriesExceededError",
     "ResultNotReady",
     "ResultNotSerializable",
@@ -60,6 +62,10 @@ class ArgumentNotSerializable(WeftCompatError, TypeError):
     """A call argument that Celery-compatible JSON cannot encode; nothing was submitted."""
 
 
+class CallTooLarge(WeftCompatError, ValueError):
+    """A call whose encoded arguments exceed Weft's message size; nothing was submitted."""
+
+
 class InvalidCallArguments(WeftCompatError, TypeError):
     """Arguments that do not fit the task's signature; nothing was submitted."""
 
@@ -74,6 +80,10 @@ class DuplicateTaskName(WeftCompatError, ValueError):
 
 class TaskNotRegistered(WeftCompatError, LookupError):
     """A task name that no imported module registered."""
+
+
+class InvalidTaskName(WeftCompatError, TypeError):
+    """A task name that is not a non-empty string (`enqueue(None)`)."""
 
 
 class InvalidTaskId(WeftCompatError, ValueError):

@@ -114,6 +114,15 @@ def test_an_unknown_option_on_the_bare_decorator_path_is_refused_before_decorati
         ({"retry_kwargs": {"delay": 5}}, "'delay' is not a retry"),
         ({"expires": datetime(2030, 1, 1)}, "naive datetime"),
         ({"expires": 0}, "expires=0"),
+        # Strict, as the rest: text and booleans are not read as numbers or flags.
+        ({"time_limit": "5"}, "time_limit='5'.*valid number"),
+        ({"priority": "3"}, "priority='3'.*valid integer"),
+        ({"priority": True}, "priority=True.*valid integer"),
+        ({"ignore_result": "yes"}, "ignore_result='yes'.*valid boolean"),
+        ({"max_retries": "3"}, "max_retries='3'"),
+        ({"time_limit": float("inf")}, "time_limit=inf.*finite"),
+        ({"default_retry_delay": 1e300}, "at most 315360000 seconds"),
+        ({"time_limit": 10**5000}, "time_limit=an int of about 5000 digits"),
     ],
 )
 def test_invalid_option_values_name_the_value(options: dict[str, Any], message: str) -> None:
@@ -125,6 +134,11 @@ def test_invalid_option_values_name_the_value(options: dict[str, Any], message: 
     ("options", "message"),
     [
         ({"countdown": -1}, "countdown=-1"),
+        ({"countdown": "10"}, "countdown='10'.*valid number"),
+        ({"countdown": float("inf")}, "countdown=inf.*finite"),
+        ({"countdown": float("nan")}, "countdown=nan.*finite"),
+        ({"countdown": 1e300}, "countdown=1e\\+300.*ten years"),
+        ({"expires": float("inf")}, "expires=inf"),
         ({"eta": datetime(2030, 1, 1)}, "naive datetime"),
         ({"countdown": 5, "eta": datetime(2030, 1, 1, tzinfo=UTC)}, "pass one of them"),
     ],

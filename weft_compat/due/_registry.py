@@ -24,7 +24,7 @@ from weft_compat._broker import (
     get_broker,
 )
 from weft_compat._client import get_client
-from weft_compat._config import context_path
+from weft_compat._config import context_path, current_settings
 from weft_compat._worker_config import WorkerConfig, deployment_config
 from weft_compat.pool._registry import MasterEntry, entries_in, is_live, register
 
@@ -55,7 +55,12 @@ def start_mover(*, autostarted: bool = False, config: WorkerConfig | None = None
     registered) as what their workers may load.
     """
     config = config if config is not None else deployment_config()
-    payload: dict[str, Any] = {"context": context_path(), "config": config.to_data()}
+    payload: dict[str, Any] = {
+        "context": context_path(),
+        "config": config.to_data(),
+        "autostarted": autostarted,
+        "idle_timeout": current_settings().IDLE_TIMEOUT,
+    }
     template = {
         "name": "weft_compat.due:mover",
         "spec": {"type": "function", "function_target": MOVER_TARGET},

@@ -44,13 +44,14 @@ from weft_compat._broker import (
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
+from weft_compat._idle import IdleWatch
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
 from weft_compat._taskspec import deferred_taskspec
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.due._registry import live_movers
 from weft_compat.exceptions import WeftCompatError
-from weft_compat.pool._registry import ensure_pool, is_live
+from weft_compat.pool._registry import ensure_pool, is_live, register
 
 __all__ = ["Mover", "serve"]
 
@@ -68,9 +69,14 @@ _SCAN_BATCH: Final = 1000
 class Mover:
     """One mover's view of the due queue and what it has claimed."""
 
-    def __init__(self, tid: str, config: WorkerConfig | None = None) -> None:
+    def __init__(
+        self, tid: str, config: WorkerConfig | None = None, idle_timeout: float | None = None
+    ) -> None:
         self.tid = tid
         self.config = config or WorkerConfig()
+        self.idle = IdleWatch(
+            idle_timeout, busy=self.busy, unregister=self.unregister, register=self.register
+        )
         self.claimed = claimed_queue(tid)
         self.heap: list[tuple[float, int]] = []
         self.known: set[int] = set()
@@ -201,11 +207,32 @@ class Mover:
             if json.loads(entry[0]).get("shutdown"):
                 self.stopping = True
 
+    def busy(self) -> bool:
+        """Whether deferred calls wait (here or in the broker) or are being submitted."""
+        broker = get_broker()
+        return bool(self.heap) or any(
+            broker.peek_one(queue, with_timestamps=False) is not None
+            for queue in (DUE_QUEUE, self.claimed)
+        )
+
+    def register(self) -> None:
+        """List this mover in the movers' registry (again, after work arrived)."""
+        register(MOVER_REGISTRY, self.tid, 0, autostarted=True, config=self.config)
+
+    def unregister(self) -> None:
+        """Take this mover's entries out of the movers' registry."""
+        broker = get_broker()
+        for body, message_id in broker.peek_many(MOVER_REGISTRY, 1000, with_timestamps=True):
+            if json.loads(body).get("tid") == self.tid:
+                broker.delete_message_ids(MOVER_REGISTRY, [message_id])
+
     def run(self) -> None:
-        """Serve until asked to stop."""
+        """Serve until asked to stop (or, started on demand, until idle for long)."""
         self.recover()
         self.scan(full=True)
         while not self.stopping:
+            if self.idle.should_stop():
+                return
             version = get_broker().get_data_version()
             upcoming = self.step()
             self.read_control()
@@ -249,8 +276,9 @@ def serve(payload: Any = None) -> dict[str, Any]:
     tid = get_client().tasks.resolve_tid(pid=os.getpid())
     if tid is None:
         raise RuntimeError("a mover must run as a Weft task")
-    config = payload.get("config") if isinstance(payload, dict) else None
-    mover = Mover(tid, WorkerConfig.from_data(config))
+    payload = payload if isinstance(payload, dict) else {}
+    idle_timeout = float(payload.get("idle_timeout") or 0) if payload.get("autostarted") else None
+    mover = Mover(tid, WorkerConfig.from_data(payload.get("config")), idle_timeout)
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
         mover.stopping = True
@@ -260,8 +288,5 @@ def serve(payload: Any = None) -> dict[str, Any]:
     try:
         mover.run()
     finally:
-        broker = get_broker()
-        for body, message_id in broker.peek_many(MOVER_REGISTRY, 1000, with_timestamps=True):
-            if json.loads(body).get("tid") == tid:
-                broker.delete_message_ids(MOVER_REGISTRY, [message_id])
+        mover.unregister()
     return {"mover": tid}

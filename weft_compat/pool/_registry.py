@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
 from weft_compat._client import get_client
-from weft_compat._config import DEFAULT_PREFETCH_MULTIPLIER, context_path
+from weft_compat._config import DEFAULT_PREFETCH_MULTIPLIER, context_path, current_settings
 from weft_compat._worker_config import WorkerConfig, deployment_config
 from weft_compat.pool._control import request_shutdown
 
@@ -168,6 +168,7 @@ def start_master(
         "context": context_path(),
         "settings_module": settings_module,
         "config": config.to_data(),
+        "idle_timeout": current_settings().IDLE_TIMEOUT,
     }
     template = {
         "name": f"weft_compat.pool:{queue}",

@@ -4,7 +4,7 @@ By default it stays in the foreground (for systemd, Docker or a process manager)
 starts a pool master in Weft, replaces it if it ever ends, and on SIGTERM or Ctrl-C
 shuts the pool down cleanly (running calls finish, waiting calls stay queued).
 `--detach` starts the pool and returns; `--stop` shuts a queue's pools down (`--all`:
-every pool, and the movers that submit deferred calls); `--status` lists them. The
+everything in the context, as `weft-compat stop`); `--status` lists them. The
 Django management command `weft_worker` runs the same code.
 """
 
@@ -21,10 +21,10 @@ from types import FrameType
 from typing import Final
 
 from weft_compat._config import CONTEXT_ENV_VAR, current_settings
-from weft_compat.due import stop_movers
-from weft_compat.pool import pools, start_pool, stop_all_pools, stop_pool
+from weft_compat.pool import pools, start_pool, stop_pool
 from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import is_live
+from weft_compat.shutdown import main as stop_main
 
 __all__ = ["add_arguments", "run_worker"]
 
@@ -59,7 +59,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--all",
         action="store_true",
-        help="with --stop: every queue's pools and the movers, not one queue's pools",
+        help="with --stop: everything in the context (every pool, the movers and the Weft "
+        "manager), as `weft-compat stop`",
     )
     parser.add_argument(
         "--grace",
@@ -89,16 +90,11 @@ def run_worker(args: argparse.Namespace) -> int:
                 f"prefetch_multiplier={entry.prefetch_multiplier} autostarted={entry.autostarted}"
             )
         return 0
+    if args.stop and args.all:
+        return stop_main(["--grace", str(args.grace)])
     if args.stop:
-        stopped = (
-            stop_all_pools(timeout=args.grace)
-            if args.all
-            else stop_pool(args.queue, timeout=args.grace)
-        )
+        stopped = stop_pool(args.queue, timeout=args.grace)
         print(f"stopped {len(stopped)} pool(s)", file=sys.stderr)
-        if args.all:
-            movers = stop_movers(timeout=args.grace)
-            print(f"stopped {len(movers)} mover(s)", file=sys.stderr)
         return 0
     tid = _start(args)
     print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)

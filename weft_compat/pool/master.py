@@ -25,18 +25,26 @@ from weft_compat._broker import (
     control_queue,
     get_broker,
     pending_queue,
+    registry_queue,
     running_prefix,
     running_queue,
 )
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR, DEFAULT_PREFETCH_MULTIPLIER
 from weft_compat._errors import TaskError
+from weft_compat._idle import IdleWatch
 from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
-from weft_compat.pool._registry import is_live, registered, unregister
+from weft_compat.pool._registry import (
+    MasterEntry,
+    is_live,
+    register,
+    registered,
+    unregister,
+)
 from weft_compat.pool._release import end_call, record_of, release, revoked, task_of
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
@@ -59,6 +67,7 @@ class Master:
         context: str | None,
         config: WorkerConfig,
         settings_module: str | None,
+        idle_timeout: float | None = None,
     ) -> None:
         self.queue = queue
         self.tid = tid
@@ -70,6 +79,13 @@ class Master:
         self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
         self.last_orphan_scan = 0.0
         self.terminated = False
+        self.entry = MasterEntry(tid, concurrency, True, 0, prefetch, config)
+        self.idle = IdleWatch(
+            idle_timeout,
+            busy=self.busy,
+            unregister=lambda: _unregister_self(queue, tid),
+            register=self.register_again,
+        )
         # The pool processes import what this process can, and their configuration.
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
 
@@ -105,6 +121,8 @@ class Master:
             self.spawn(slot)
         while not self.table.stopping:
             self.tick()
+            if self.idle.should_stop():
+                self.table.request_stop()
         if self.terminated:
             self.release_held(count_delivery=False)
             self.table.remove()
@@ -123,6 +141,24 @@ class Master:
             # Deferred calls and retries need a mover; replace one that died.
             ensure_mover(only_if_waiting=True, offer=self.config)
         time.sleep(_TICK_SECONDS)
+
+    def busy(self) -> bool:
+        """Whether a call runs here or waits in the queue."""
+        if any(self.table.call(slot)[0] for slot in range(len(self.children))):
+            return True
+        return get_broker().peek_one(pending_queue(self.queue), with_timestamps=False) is not None
+
+    def register_again(self) -> None:
+        """Serve the queue again after work arrived while leaving."""
+        entry = self.entry
+        register(
+            registry_queue(self.queue),
+            self.tid,
+            entry.concurrency,
+            autostarted=True,
+            prefetch_multiplier=entry.prefetch_multiplier,
+            config=entry.config,
+        )
 
     def replace(self, slot: int, *, reason: str, signal_name: str = "KILL") -> None:
         """Replace the process of `slot`, ending or releasing the call it held."""
@@ -266,8 +302,17 @@ def serve(payload: Any = None) -> dict[str, Any]:
         _unregister_self(queue, tid)
         return {"queue": queue, "served": False, "reason": "another master serves the queue"}
     prefetch = int(payload.get("prefetch_multiplier") or DEFAULT_PREFETCH_MULTIPLIER)
+    autostarted = bool(payload.get("autostarted"))
+    idle_timeout = float(payload.get("idle_timeout") or 0) if autostarted else None
     master = Master(
-        queue, int(payload["concurrency"]), prefetch, tid, context, config, settings_module
+        queue,
+        int(payload["concurrency"]),
+        prefetch,
+        tid,
+        context,
+        config,
+        settings_module,
+        idle_timeout,
     )
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
