@@ -26,7 +26,7 @@ def test_diff_mode_is_the_default_and_writes_nothing(
     out = capsys.readouterr().out
     assert "+@weft_task" in out
     assert "+    send.enqueue_on_commit(pk)" in out
-    assert "WC207" in out
+    assert f"--- a/{str(project).lstrip('/')}/proj/celery.py\n+++ /dev/null\n" in out
     assert snapshot(project) == before
 
 
@@ -62,7 +62,7 @@ def test_clean_tree_exits_zero(tmp_path: Path, capsys: pytest.CaptureFixture[str
 
 
 def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["migrate", "--format", "json", str(project)]) == 1
+    assert main(["migrate", "--format", "json", "--skip", "app_plumbing", str(project)]) == 1
     document = json.loads(capsys.readouterr().out)
     assert set(document) == {"mode", "findings", "changed", "summary"}
     finding = document["findings"][0]
@@ -72,6 +72,35 @@ def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "views.py",
     }
     assert document["summary"]["files"]["skipped"] == 1
+
+
+def test_json_format_marks_a_deleted_file(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--format", "json", str(project)]) == 1
+    document = json.loads(capsys.readouterr().out)
+    deleted = {item["path"].rpartition("/")[2]: item["deleted"] for item in document["changed"]}
+    assert deleted == {
+        "__init__.py": False,
+        "celery.py": True,
+        "tasks.py": False,
+        "views.py": False,
+    }
+    assert document["summary"]["deleted"] == 1
+
+
+def test_write_deletes_what_the_rewrite_empties_and_check_says_so(
+    project: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate", "--check", str(project)]) == 1
+    assert f"would delete {project / 'proj' / 'celery.py'}" in capsys.readouterr().err
+    assert (project / "proj" / "celery.py").exists()
+    assert main(["migrate", "--write", str(project)]) == 1
+    err = capsys.readouterr().err
+    assert f"deleted {project / 'proj' / 'celery.py'}" in err
+    assert "(1 of them deleted)" in err
+    assert not (project / "proj" / "celery.py").exists()
+    assert (project / "proj" / "__init__.py").read_text() == ""
 
 
 def test_findings_are_one_line_each_with_a_guide_link(

@@ -27,8 +27,13 @@ def migrate(
     modules: Mapping[str, str] | None = None,
     module: str = MODULE,
     path: str = "module.py",
+    app_users: dict[str, tuple[str, ...]] | None = None,
 ) -> FileOutcome:
-    """Migrate ``source`` as module ``module`` of a project that also holds ``modules``."""
+    """Migrate ``source`` as module ``module`` of a project that also holds ``modules``.
+
+    ``app_users`` stands for the run's decision about apps (see ``codemod.apps``): for
+    each app, the files still using it; an empty tuple removes its plumbing.
+    """
     text = textwrap.dedent(source)
     sources = {module: text, **{k: textwrap.dedent(v) for k, v in (modules or {}).items()}}
     # A module that others live under is a package: its relative imports start at itself.
@@ -40,6 +45,7 @@ def migrate(
         for name, code in sources.items()
     }
     index = ProjectIndex.build(all_facts.values())
+    index.app_users = app_users
     return migrate_source(text.encode(), path, all_facts[module], index, rule_classes(rules))
 
 

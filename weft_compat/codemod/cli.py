@@ -117,6 +117,8 @@ def _print_text(outcomes: list[FileOutcome], mode: str, rule_names: dict[str, st
                 sys.stdout.write(outcome.diff)
             else:
                 verb = "rewrote" if mode == "write" else "would rewrite"
+                if outcome.deleted:
+                    verb = "deleted" if mode == "write" else "would delete"
                 print(f"{verb} {outcome.path}", file=sys.stderr)
     for finding in sorted(f for outcome in outcomes for f in outcome.findings):
         print(finding.as_text())

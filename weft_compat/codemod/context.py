@@ -52,6 +52,16 @@ class FileContext:
     claimed: set[int] = field(default_factory=set)
     # The statement the walk is in, so a finding can name the statement to place it by.
     statement: cst.CSTNode | None = None
+    # Top-level statements (original nodes) the rewrite removes, and whether the module
+    # changes without a node being replaced (an import alias dropped, say).
+    removed_statements: set[int] = field(default_factory=set)
+    rewrote: bool = False
+    # Celery app plumbing here (app → the original nodes that only serve it), whether to
+    # report the apps the rewritten module refers to, and whether to delete the module
+    # if nothing but a docstring and __future__ imports is left (its app went).
+    app_plumbing: dict[str, list[cst.CSTNode]] = field(default_factory=dict)
+    count_app_uses: bool = False
+    delete_if_empty: bool = False
     # Dotted name → what ``qualified_name`` resolved it to; rules ask about the same
     # names again and again.
     _resolved: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)

@@ -179,9 +179,10 @@ def drop_imports(module: cst.Module, removed: set[str]) -> cst.Module:
     for statement in module.body:
         pruned = _prune(statement, removed)
         if pruned is None:
-            # Comments above a removed import stay, attached to what follows.
+            # Comments above a removed import stay, attached to what follows; its blank
+            # lines go with it, as what follows has its own.
             if isinstance(statement, cst.SimpleStatementLine):
-                orphaned.extend(statement.leading_lines)
+                orphaned.extend(line for line in statement.leading_lines if line.comment)
             continue
         if orphaned and isinstance(pruned, cst.SimpleStatementLine | cst.BaseCompoundStatement):
             pruned = pruned.with_changes(leading_lines=[*orphaned, *pruned.leading_lines])

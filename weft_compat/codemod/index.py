@@ -67,6 +67,9 @@ class ProjectIndex:
     # AsyncResult import that the rewrite of that module replaces everywhere.
     patched_tasks: frozenset[str] = frozenset()
     from_tid_names: frozenset[str] = frozenset()
+    # Once the run has seen every rewritten module: for each app with plumbing, the
+    # files that still use it (none: the app and its plumbing go). None until then.
+    app_users: dict[str, tuple[str, ...]] | None = None
     # Answers of ``canonical``, filled as names are asked about once aliases are final.
     _canonical: dict[str, str] = field(default_factory=dict, init=False, repr=False, compare=False)
     _prefixes: frozenset[str] | None = field(default=None, init=False, repr=False, compare=False)

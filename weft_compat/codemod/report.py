@@ -53,6 +53,12 @@ class FileOutcome:
     findings: list[Finding] = field(default_factory=list)
     new_source: bytes | None = None
     diff: str = ""
+    # A changed file that the rewrite leaves with nothing in it, so it is deleted.
+    deleted: bool = False
+    # The Celery apps of the tree that the rewritten file still refers to, and those it
+    # holds plumbing for (which the run removes once no file refers to the app).
+    app_uses: frozenset[str] = frozenset()
+    app_plumbing: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -61,6 +67,7 @@ class Summary:
 
     files: Counter[str] = field(default_factory=Counter)
     codes: Counter[str] = field(default_factory=Counter)
+    deleted: int = 0
 
     @classmethod
     def of(cls, outcomes: Iterable[FileOutcome]) -> Summary:
@@ -69,6 +76,7 @@ class Summary:
         for outcome in outcomes:
             summary.files[outcome.status.value] += 1
             summary.codes.update(finding.code for finding in outcome.findings)
+            summary.deleted += outcome.deleted
         return summary
 
     @property
@@ -80,6 +88,7 @@ class Summary:
         """A JSON-ready summary; ``rule_names`` maps codes to rule names."""
         return {
             "files": {status.value: self.files[status.value] for status in Status},
+            "deleted": self.deleted,
             "findings": self.findings,
             "by_code": {
                 code: {"rule": rule_names.get(code, ""), "count": count}
@@ -91,6 +100,8 @@ class Summary:
         """A short human summary: file counts, then findings per rule."""
         changed = self.files[Status.CHANGED.value]
         verb = "rewritten" if wrote else "would be rewritten"
+        if self.deleted:
+            verb += f" ({self.deleted} of them deleted)"
         lines = [
             f"{self.findings} finding(s); {changed} file(s) {verb}, "
             f"{self.files[Status.UNCHANGED.value]} unchanged, "
@@ -106,7 +117,7 @@ def render_json(outcomes: list[FileOutcome], rule_names: Mapping[str, str], *, w
     """One JSON document: findings, changed files (with their diffs) and the summary."""
     findings = sorted(f for outcome in outcomes for f in outcome.findings)
     changed = [
-        {"path": outcome.path, "diff": outcome.diff}
+        {"path": outcome.path, "deleted": outcome.deleted, "diff": outcome.diff}
         for outcome in outcomes
         if outcome.status is Status.CHANGED
     ]

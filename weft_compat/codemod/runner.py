@@ -1,17 +1,23 @@
-"""Running the two passes over a tree, in parallel, and writing results back.
+"""Running the passes over a tree, in parallel, and writing results back.
 
 Pass one reads every file, skips those the text check rules out, and indexes the
 rest with ``ast``. Pass two rewrites only the indexed files, with LibCST, against
-the merged project index. Both passes fan out over processes.
+the merged project index. Both passes fan out over processes. Then, if any file holds
+Celery app plumbing, the run decides which apps nothing uses any more (``apps``) and
+rewrites the files holding their plumbing once more, with that decision.
 """
 
 from __future__ import annotations
 
 import ast
+import dataclasses
 import os
+import tempfile
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from weft_compat.codemod.apps import decide
 from weft_compat.codemod.facts import ModuleFacts, collect_facts
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
@@ -122,15 +128,69 @@ def run(
     pending.sort(key=lambda item: len(item.rows or ()), reverse=True)
     migrated = fan_out(_migrate, pending, batch, jobs=jobs)
     outcomes += _tick(migrated, len(pending), "migrated", progress)
+    if stdin is None:
+        outcomes = _settle_apps(outcomes, pending, batch, jobs)
     return sorted(outcomes, key=lambda outcome: outcome.path)
 
 
+def _settle_apps(
+    outcomes: list[FileOutcome], pending: list[Pending], batch: _Batch, jobs: int
+) -> list[FileOutcome]:
+    """Rewrite the files holding app plumbing again, now that every file's use is known.
+
+    Should a file of the new outcomes still refer to an app decided removable (which the
+    decision rules out), the outcomes of pass two stand.
+    """
+    plumbing: defaultdict[str, list[str]] = defaultdict(list)
+    uses: defaultdict[str, list[str]] = defaultdict(list)
+    for outcome in outcomes:
+        for app in outcome.app_plumbing:
+            plumbing[app].append(outcome.path)
+        for app in outcome.app_uses:
+            uses[app].append(outcome.path)
+    if not plumbing:
+        return outcomes
+    unseen = [o.path for o in outcomes if o.status in (Status.SKIPPED, Status.FAILED)]
+    decisions = decide(batch.index, plumbing, uses, unseen)
+    paths = {path for holders in plumbing.values() for path in holders}
+    again = [item for item in pending if item.path in paths]
+    settled = _Batch(dataclasses.replace(batch.index, app_users=decisions), batch.rules)
+    by_path = {outcome.path: outcome for outcome in outcomes}
+    for outcome in fan_out(_migrate, again, settled, jobs=jobs):
+        by_path[outcome.path] = outcome
+    gone = {app for app, users in decisions.items() if not users}
+    if any(gone & outcome.app_uses for outcome in by_path.values()):
+        return outcomes
+    return list(by_path.values())
+
+
 def write_changes(outcomes: Iterable[FileOutcome]) -> int:
-    """Write every changed file back in place; returns how many were written."""
+    """Write every changed file back in place (delete the deleted ones); returns how
+    many were written or deleted.
+
+    Each file is written to a temporary file beside it and moved over it, so an
+    interrupted run never leaves a half-written file; the file keeps its permissions.
+    """
     written = 0
     for outcome in outcomes:
-        if outcome.status is Status.CHANGED and outcome.new_source is not None:
-            with open(outcome.path, "wb") as file:
-                file.write(outcome.new_source)
-            written += 1
+        if outcome.status is not Status.CHANGED or outcome.new_source is None:
+            continue
+        if outcome.deleted:
+            os.remove(outcome.path)
+        else:
+            _replace(outcome.path, outcome.new_source)
+        written += 1
     return written
+
+
+def _replace(path: str, content: bytes) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".weft-compat-")
+    try:
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
+        os.chmod(temporary, os.stat(path).st_mode & 0o7777)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from weft_compat.codemod.apps import app_references
 from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext, PendingFinding
 from weft_compat.codemod.facts import ModuleFacts
@@ -91,13 +92,14 @@ def _removed(node: cst.CSTNode, removed: set[str]) -> bool:
     return isinstance(bound, cst.Name) and bound.value in removed
 
 
-def unified_diff(path: str, before: str, after: str) -> str:
-    """A unified diff of one file, in the ``a/`` ``b/`` form ``git apply`` accepts."""
+def unified_diff(path: str, before: str, after: str, *, deleted: bool = False) -> str:
+    """A unified diff of one file, in the ``a/`` ``b/`` form ``git apply`` accepts; a
+    deleted file's goes to ``/dev/null``."""
     lines = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),
         fromfile=f"a/{path.lstrip('/')}",
-        tofile=f"b/{path.lstrip('/')}",
+        tofile="/dev/null" if deleted else f"b/{path.lstrip('/')}",
     )
     return "".join(line if line.endswith(("\n", "\r")) else f"{line}\n" for line in lines)
 
@@ -172,28 +174,88 @@ def _migrate(
         walked = dispatcher.transform(module)
         removed: set[str] = set()
         final = walked
-        if dispatcher.changed:
+        changed = dispatcher.changed or bool(context.removed_statements) or context.rewrote
+        if changed:
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
-            final = add_imports(drop_imports(walked, removed), context.added_imports)
-        pending = [item for item in context.findings if not _removed(item.node, removed)]
-        statements = _statements(module, rows, parsed) if dispatcher.changed or pending else None
+            kept = without_statements(walked, module, context.removed_statements)
+            final = add_imports(drop_imports(kept, removed), context.added_imports)
+        pending = [
+            item
+            for item in context.findings
+            if not _removed(item.node, removed)
+            and id(item.statement) not in context.removed_statements
+        ]
+        statements = _statements(module, rows, parsed) if changed or pending else None
         findings = _positions(module, statements, pending, path)
         new_source: bytes | None = source
-        if dispatcher.changed:
+        if changed:
             code = new_code(module, walked, final, statements, dispatcher.replaced)
             new_source = code.encode(final.encoding)
             if stand_in is not None:
                 new_source = stand_in.restore(new_source)
+        uses = frozenset[str]()
+        if context.count_app_uses:
+            plumbing = [part for parts in context.app_plumbing.values() for part in parts]
+            uses = app_references(final, context, plumbing)
     except Exception as exc:  # a rule must not stop the run over the rest of the tree
         return failure(path, UNSAFE_REWRITE, f"rewrite failed and the file was left as is: {exc!r}")
     if new_source is None:
         return None
+    plumbing_apps = frozenset(context.app_plumbing)
     if new_source == source:
-        return FileOutcome(path, Status.UNCHANGED, findings)
+        return FileOutcome(
+            path, Status.UNCHANGED, findings, app_uses=uses, app_plumbing=plumbing_apps
+        )
     try:
         ast.parse(new_source)
     except SyntaxError as exc:
         message = f"the rewrite would not parse ({exc.msg}), so the file was left as is"
         return failure(path, UNSAFE_REWRITE, message)
-    diff = unified_diff(path, source.decode(module.encoding), new_source.decode(module.encoding))
-    return FileOutcome(path, Status.CHANGED, findings, new_source=new_source, diff=diff)
+    before = source.decode(module.encoding)
+    deleted = context.delete_if_empty and _only_prose(final)
+    if deleted:
+        new_source = b""
+    diff = unified_diff(path, before, new_source.decode(module.encoding), deleted=deleted)
+    return FileOutcome(
+        path,
+        Status.CHANGED,
+        findings,
+        new_source=new_source,
+        diff=diff,
+        deleted=deleted,
+        app_uses=uses,
+        app_plumbing=plumbing_apps,
+    )
+
+
+def without_statements(walked: cst.Module, module: cst.Module, ids: set[int]) -> cst.Module:
+    """``walked`` without the top-level statements whose originals in ``module`` are ``ids``."""
+    if not ids:
+        return walked
+    body = [
+        statement
+        for original, statement in zip(module.body, walked.body, strict=True)
+        if id(original) not in ids
+    ]
+    return walked.with_changes(body=body)
+
+
+def _only_prose(module: cst.Module) -> bool:
+    """Whether ``module`` holds nothing but a docstring and ``__future__`` imports."""
+    for position, statement in enumerate(module.body):
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            docstring = (
+                position == 0
+                and isinstance(small, cst.Expr)
+                and isinstance(small.value, cst.SimpleString | cst.ConcatenatedString)
+            )
+            future = (
+                isinstance(small, cst.ImportFrom)
+                and isinstance(small.module, cst.Name)
+                and small.module.value == "__future__"
+            )
+            if not (docstring or future):
+                return False
+    return True

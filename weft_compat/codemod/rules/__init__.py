@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from weft_compat.codemod.rules import (
+    app_plumbing,
     apply_async,
     async_result,
     beat,
@@ -51,6 +52,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             canvas.Canvas,
             beat.Beat,
             celery_app.CeleryApp,
+            app_plumbing.AppPlumbing,
             signals.Signals,
             task_classes.TaskClasses,
             mock_patch.MockPatch,

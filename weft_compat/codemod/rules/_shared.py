@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+from collections import Counter
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
@@ -31,6 +32,7 @@ __all__ = [
     "kept_args",
     "keyword_arg",
     "keyword_name",
+    "mentioned_names",
     "method_call",
     "string_value",
     "task_decorator",
@@ -122,3 +124,27 @@ def decorator_plan(call: cst.Call | None) -> DecoratorPlan:
             for arg in call.args
         ]
     )
+
+
+def mentioned_names(node: cst.CSTNode) -> Counter[str]:
+    """How often each name is mentioned as a variable in ``node``'s code (not as an
+    attribute or keyword name)."""
+    found: Counter[str] = Counter()
+
+    class Names(cst.CSTVisitor):
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            name = dotted(node)
+            if name is not None:
+                found[name.partition(".")[0]] += 1
+                return False
+            return True
+
+        def visit_Arg(self, node: cst.Arg) -> bool:
+            node.value.visit(self)
+            return False
+
+        def visit_Name(self, node: cst.Name) -> None:
+            found[node.value] += 1
+
+    node.visit(Names())
+    return found

@@ -1,8 +1,10 @@
 """WC207: the Celery application module: ``Celery(...)``, its configuration, its imports.
 
 weft_compat needs no application object: tasks register when their module is
-imported, and configuration lives in ``WEFT_COMPAT``. Once every task is migrated,
-the app module and the ``from .celery import app`` in the project package go.
+imported, and configuration lives in ``WEFT_COMPAT``. ``app_plumbing`` (WC108) removes
+the app and its plumbing once nothing else uses it; this rule reports what stays: an
+app still in use (with the files that use it), ``app.conf`` settings, ``app.control``
+calls and the other app methods.
 """
 
 from __future__ import annotations
@@ -35,13 +37,37 @@ class CeleryApp(Rule):
     DESCRIPTION = DESCRIPTION
     GUIDE = "celery-app.md#wc207-celery_app"
 
+    def _removed(self) -> bool:
+        """Whether app_plumbing (WC108) removes the statement being walked."""
+        statement = self.context.statement
+        return statement is not None and self.context.is_claimed(statement)
+
+    def _kept_because(self) -> str:
+        """What to do about the app being created, once the run knows who uses it."""
+        statement = self.context.statement
+        users: tuple[str, ...] = ()
+        decisions = self.context.index.app_users
+        if decisions is not None and isinstance(statement, cst.Assign):
+            target = statement.targets[0].target
+            if isinstance(target, cst.Name):
+                users = decisions.get(self.context.qualified_name(target) or "", ())
+        if not users:
+            return "delete this module once its tasks are migrated"
+        shown = ", ".join(users[:3]) + (f" and {len(users) - 3} more" if len(users) > 3 else "")
+        return (
+            f"it stays because it is still used in {shown}; migrate or remove those uses, "
+            "then run the codemod again, which removes the app"
+        )
+
     def visit_Call(self, node: cst.Call) -> None:
+        if self._removed():
+            return
         qualified = self.context.qualified_name(node.func)
         if qualified in CELERY_APP_CLASSES or qualified == "celery.Celery":
             self.report(
                 node,
-                "Celery(...) creates the Celery app, which weft_compat does not need; delete "
-                "this module once its tasks are migrated",
+                f"Celery(...) creates the Celery app, which weft_compat does not need; "
+                f"{self._kept_because()}",
             )
             return
         method = method_call(node)
@@ -84,6 +110,8 @@ class CeleryApp(Rule):
             return
         for alias in node.names:
             bound = alias.asname.name if alias.asname else alias.name
+            if self.context.is_claimed(alias):
+                continue
             if isinstance(bound, cst.Name) and self.context.is_app(bound):
                 self.report(
                     alias,

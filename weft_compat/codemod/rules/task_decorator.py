@@ -9,45 +9,19 @@ serializer) keeps the decorator, and so the task, on Celery (see ``decorator_pla
 
 from __future__ import annotations
 
-from collections import Counter
-
 import libcst as cst
 
-from weft_compat.codemod.context import dotted
 from weft_compat.codemod.rules._shared import (
     decorator_plan,
     head_name,
     kept_args,
+    mentioned_names,
     task_decorator,
 )
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC102"
 DESCRIPTION = "@shared_task / @app.task → @weft_task; options it refuses dropped or reported"
-
-
-def mentioned_names(node: cst.CSTNode) -> Counter[str]:
-    """How often each name is mentioned as a variable in ``node``'s code (not as an
-    attribute or keyword name)."""
-    found: Counter[str] = Counter()
-
-    class Names(cst.CSTVisitor):
-        def visit_Attribute(self, node: cst.Attribute) -> bool:
-            name = dotted(node)
-            if name is not None:
-                found[name.partition(".")[0]] += 1
-                return False
-            return True
-
-        def visit_Arg(self, node: cst.Arg) -> bool:
-            node.value.visit(self)
-            return False
-
-        def visit_Name(self, node: cst.Name) -> None:
-            found[node.value] += 1
-
-    node.visit(Names())
-    return found
 
 
 class TaskDecorator(Rule):
