@@ -1,8 +1,9 @@
-"""The ``weft-compat`` command line; ``migrate`` is its subcommand for the codemod.
+"""The ``weft-compat`` command line: ``migrate`` (the codemod) and ``explain`` (its codes).
 
 Exit codes follow ruff and django-upgrade: 0 when nothing would change and nothing
 is flagged, 1 when something would change or needs a human, 2 on a usage error.
-Diffs and findings go to stdout; progress and status go to stderr.
+Diffs and findings go to stdout; progress and status go to stderr. ``explain CODE``
+prints a rule's code, name, description and guide section, as ``ruff rule`` does.
 """
 
 from __future__ import annotations
@@ -12,11 +13,30 @@ import os
 import sys
 from collections.abc import Sequence
 
-from weft_compat.codemod.report import FileOutcome, Status, Summary, render_json
+from weft_compat.codemod.guide import section
+from weft_compat.codemod.report import (
+    PARSE_ERROR,
+    UNSAFE_REWRITE,
+    FileOutcome,
+    Status,
+    Summary,
+    guide_link,
+    render_json,
+)
 from weft_compat.codemod.rules import ALL_RULES, RULES_BY_NAME
 from weft_compat.codemod.runner import STDIN, run, write_changes
+from weft_compat.codemod.transform import FAILURE_GUIDE
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
+# Codes no rule owns: problems with a file itself. Code → (name, description, guide).
+FILE_CODES = {
+    PARSE_ERROR: ("parse_error", "the file does not parse or cannot be read", FAILURE_GUIDE),
+    UNSAFE_REWRITE: (
+        "unsafe_rewrite",
+        "the rewrite failed or would not parse; the file was left as it was",
+        FAILURE_GUIDE,
+    ),
+}
 
 
 def _rule_list(value: str) -> list[str]:
@@ -93,7 +113,68 @@ def build_parser() -> argparse.ArgumentParser:
         help="worker processes (default: the CPU count)",
     )
     migrate.set_defaults(mode="diff")
+    explain = commands.add_parser(
+        "explain",
+        help="print what a finding's code means and its guide section",
+        description="Print a rule's code, name and description and the section of the "
+        "migration guide its findings link to, from the guide installed with weft-compat.",
+    )
+    explain.add_argument(
+        "code",
+        nargs="?",
+        metavar="CODE",
+        help="a code (WC102), a rule name (task_decorator) or a finding's guide link "
+        "(migration_guide/decorator.md#rate_limit)",
+    )
+    explain.add_argument(
+        "--list", action="store_true", help="list every code with its name and exit"
+    )
+    explain.set_defaults(explain_parser=explain)
     return parser
+
+
+def _codes() -> dict[str, tuple[str, str, str]]:
+    """Every code: code → (name, description, guide link)."""
+    codes = {
+        code: (name, text, guide_link(page)) for code, (name, text, page) in FILE_CODES.items()
+    }
+    for rule in ALL_RULES:
+        codes[rule.CODE] = (rule.NAME, rule.DESCRIPTION, guide_link(rule.GUIDE))
+    return dict(sorted(codes.items()))
+
+
+def explanation(value: str) -> str | None:
+    """What ``weft-compat explain VALUE`` prints; None if VALUE names nothing known."""
+    codes = _codes()
+    wanted = value.strip()
+    by_name = {name: code for code, (name, _, _) in codes.items()}
+    code = wanted.upper() if wanted.upper() in codes else by_name.get(wanted)
+    if code is None:
+        if ".md" not in wanted:
+            return None
+        return section(wanted)
+    name, description, link = codes[code]
+    text = section(link)
+    body = text if text is not None else f"(the guide section {link} is not installed)\n"
+    return f"{code} {name}\n{description}\nGuide: {link}\n\n{body}"
+
+
+def _explain(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    if args.list:
+        codes = _codes()
+        width = max(len(name) for name, _, _ in codes.values())
+        for code, (name, description, _) in codes.items():
+            print(f"{code}  {name:<{width}}  {description}")
+        return EXIT_CLEAN
+    if args.code is None:
+        parser.error("explain needs a CODE (such as WC102), or --list to see them")
+    text = explanation(args.code)
+    if text is None:
+        parser.error(
+            f"unknown code {args.code!r}; run `weft-compat explain --list` to see the codes"
+        )
+    sys.stdout.write(text)
+    return EXIT_CLEAN
 
 
 def list_rules() -> str:
@@ -120,9 +201,12 @@ def _print_text(outcomes: list[FileOutcome], mode: str, rule_names: dict[str, st
                 if outcome.deleted:
                     verb = "deleted" if mode == "write" else "would delete"
                 print(f"{verb} {outcome.path}", file=sys.stderr)
-    for finding in sorted(f for outcome in outcomes for f in outcome.findings):
+    findings = sorted(f for outcome in outcomes for f in outcome.findings)
+    for finding in findings:
         print(finding.as_text())
     print(Summary.of(outcomes).as_text(rule_names, wrote=mode == "write"), file=sys.stderr)
+    if findings:
+        print("`weft-compat explain CODE` prints a code's guide section.", file=sys.stderr)
 
 
 def _migrate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -165,6 +249,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ``weft-compat``; returns the exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "explain":
+        return _explain(args, args.explain_parser)
     stdout = sys.stdout
     try:
         return _migrate(args, parser)
