@@ -7,8 +7,8 @@ from tests.codemod.tools import check_flagged, check_noop
 RULES = ("beat",)
 
 
-def test_beat_schedule_setting_with_crontabs_is_one_finding() -> None:
-    check_flagged(
+def test_beat_schedule_setting_with_crontabs_is_one_finding_and_its_import_another() -> None:
+    outcome = check_flagged(
         """\
         from celery.schedules import crontab
 
@@ -17,9 +17,10 @@ def test_beat_schedule_setting_with_crontabs_is_one_finding() -> None:
             "b": {"task": "y", "schedule": crontab(hour=1)},
         }
         """,
-        ["WC206"],
+        ["WC206", "WC206"],
         RULES,
     )
+    assert "stops importing once Celery is removed" in outcome.findings[0].message
 
 
 def test_app_conf_beat_schedule() -> None:
@@ -28,7 +29,9 @@ def test_app_conf_beat_schedule() -> None:
 
 def test_crontab_elsewhere() -> None:
     check_flagged(
-        "from celery.schedules import crontab\n\nevery = crontab(minute=5)\n", ["WC206"], RULES
+        "from celery.schedules import crontab\n\nevery = crontab(minute=5)\n",
+        ["WC206", "WC206"],
+        RULES,
     )
 
 

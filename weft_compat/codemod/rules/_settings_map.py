@@ -4,7 +4,7 @@ from __future__ import annotations
 
 _EAGER = (
     'use WEFT_COMPAT = {"TEST_MODE": "immediate"} in test settings, or the weft_immediate '
-    "fixture / weft_compat.testing.immediate()"
+    "fixture / weft_compat.testing.immediate() (a decorator or a with block)"
 )
 _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks its directory)"
 _JSON = "delete it: weft_compat always serialises with JSON"

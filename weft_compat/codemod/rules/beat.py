@@ -3,7 +3,8 @@
 weft_compat does not schedule periodic work yet. Each schedule is reported once (the
 ``crontab`` entries inside a reported schedule are not repeated), with the guide's
 hand migration: a system timer or cron job that runs a management command which
-enqueues the task.
+enqueues the task. The ``celery.schedules`` import a schedule needs is reported too:
+left in a settings module, it stops the project from starting once Celery is removed.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ SCHEDULES = frozenset(
     {"celery.schedules.crontab", "celery.schedules.solar", "celery.schedules.schedule"}
 )
 BEAT_PACKAGE = "django_celery_beat"
+SCHEDULES_MODULE = "celery.schedules"
 _ADVICE = "weft_compat has no periodic scheduler yet; run the task from cron or a systemd timer"
 
 
@@ -76,6 +78,14 @@ class Beat(Rule):
         module = dotted(node.module) if node.module is not None and not node.relative else None
         if module is not None and module.partition(".")[0] == BEAT_PACKAGE:
             self.report(node, f"{module} is django-celery-beat: {_ADVICE}")
+        elif module == SCHEDULES_MODULE:
+            # Settings modules import crontab for CELERY_BEAT_SCHEDULE: the setting is
+            # harmless once Celery is gone, the import is not.
+            self.report(
+                node,
+                f"from {module} import ... needs Celery installed, so this module stops "
+                "importing once Celery is removed; delete it with the schedules that use it",
+            )
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:
