@@ -53,15 +53,46 @@ FRAGMENTS = [
     "map(t.delay, [1])\n",
     "unknown.delay(1)\n",
     "x = 1  # a comment\n",
+    "@shared_task(rate_limit='1/m', queue='q')\ndef rl(x):\n    pass\n",
+    "@shared_task(base=Custom, ignore_results=True)\ndef kept(x):\n    pass\n",
+    "from django.test import override_settings\n",
+    "@override_settings(CELERY_TASK_ALWAYS_EAGER=True, DEBUG=1)\nclass T:\n"
+    "    @override_settings(CELERY_TASK_EAGER_PROPAGATES=False)\n    def test(self):\n"
+    "        with override_settings(CELERY_TASK_ALWAYS_EAGER=True):\n            pass\n",
+    "CELERY_TASK_EAGER_PROPAGATES = True\n",
+    "@mock.patch('module.t.delay')\n@mock.patch('module.AsyncResult')\ndef test(r, d):\n"
+    "    r.return_value.result = d.return_value.id\n",
+    "def wait(tid):\n    r = AsyncResult(tid)\n    return r.get(timeout=1), r.get(interval=2)\n",
+    "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'p.settings')\n",
+    "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
+    "app.autodiscover_tasks()\n",
+    "__all__ = ('app', 'other')\n",
 ]
 
 
 def migrate_twice(source: bytes) -> None:
+    """Migrate ``source`` twice, once as the run's second look (the app known unused)."""
+    for removing in (False, True):
+        _migrate_twice(source, removing)
+
+
+def _migrate_twice(source: bytes, removing: bool) -> None:
     first = index_source("module.py", source)
     if not isinstance(first, Pending):
         return  # skipped or reported as unparseable: nothing is written
     index = ProjectIndex.build([first.facts])
+    gone: set[str] = set()
+    if removing:
+        # As a run decides: the apps whose plumbing is here, and whether the rewrite uses them.
+        looked = migrate_source(source, "module.py", first.facts, index, RULES)
+        users = {
+            app: ("module.py",) if app in looked.app_uses else () for app in looked.app_plumbing
+        }
+        gone = {app for app, found in users.items() if not found}
+        index = ProjectIndex.build([first.facts])
+        index.app_users = users
     outcome = migrate_source(source, "module.py", first.facts, index, RULES)
+    assert not gone & outcome.app_uses, outcome.diff
     assert outcome.status in (Status.CHANGED, Status.UNCHANGED, Status.FAILED)
     if outcome.status is not Status.CHANGED:
         assert outcome.new_source is None
