@@ -129,9 +129,11 @@ class AppPlumbing(Rule):
         """The apps ``statement`` (or an alias it imports) is plumbing for."""
         small = statement.body[0]
         if isinstance(small, cst.Assign | cst.AnnAssign):
-            targets = [t.target for t in small.targets] if isinstance(small, cst.Assign) else []
-            if isinstance(small, cst.AnnAssign):
-                targets = [small.target]
+            targets = (
+                [small.target]
+                if isinstance(small, cst.AnnAssign)
+                else [target.target for target in small.targets]
+            )
             names = [t.value for t in targets if isinstance(t, cst.Name)]
             if names and len(names) == len(targets) and all(n in defined for n in names):
                 return [(defined[names[0]], statement)]
