@@ -100,3 +100,28 @@ def test_a_crashing_rule_fails_one_file_only(
     assert outcomes["a.py"].status is Status.FAILED
     assert "boom" in outcomes["a.py"].findings[0].message
     assert outcomes["b.py"].findings[0].code == "WC301"
+
+
+TASK = b"from celery import shared_task\n\n@shared_task\ndef f():\n    pass\n"
+
+
+def test_a_written_file_keeps_its_mode_and_nothing_else_is_left(tmp_path: Path) -> None:
+    path = tmp_path / "tasks.py"
+    path.write_bytes(TASK)
+    path.chmod(0o750)
+    assert main(["migrate", "--write", str(tmp_path)]) == 1  # rewritten
+    assert b"@weft_task" in path.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["tasks.py"]
+
+
+def test_a_symlinked_file_stays_a_symlink(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    real.mkdir()
+    (real / "tasks.py").write_bytes(TASK)
+    scanned = tmp_path / "scanned"
+    scanned.mkdir()
+    (scanned / "tasks.py").symlink_to(real / "tasks.py")
+    assert main(["migrate", "--write", str(scanned)]) == 1  # rewritten
+    assert (scanned / "tasks.py").is_symlink()
+    assert b"@weft_task" in (real / "tasks.py").read_bytes()

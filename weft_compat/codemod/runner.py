@@ -184,13 +184,14 @@ def write_changes(outcomes: Iterable[FileOutcome]) -> int:
 
 
 def _replace(path: str, content: bytes) -> None:
-    directory = os.path.dirname(os.path.abspath(path))
-    descriptor, temporary = tempfile.mkstemp(dir=directory, prefix=".weft-compat-")
+    # A symlink stays one: the file it points at is the one rewritten.
+    target = os.path.realpath(path)
+    descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".weft-compat-")
     try:
         with os.fdopen(descriptor, "wb") as file:
             file.write(content)
-        os.chmod(temporary, os.stat(path).st_mode & 0o7777)
-        os.replace(temporary, path)
+        os.chmod(temporary, os.stat(target).st_mode & 0o7777)
+        os.replace(temporary, target)
     except BaseException:
         os.unlink(temporary)
         raise
