@@ -2,26 +2,24 @@
 
     python examples/hello_weft.py
 
-It uses a throwaway Weft context in a temporary directory and stops the Weft manager
-it started before exiting.
+It uses a throwaway Weft context in a temporary directory (or the one
+`WEFT_COMPAT_CONTEXT` names), and stops what it started there before exiting, as
+`weft-compat stop` would: the pool, and Weft's manager.
 """
 
 from __future__ import annotations
 
 import os
-import sys
+import shutil
 import tempfile
 from decimal import Decimal
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("WEFT_COMPAT_CONTEXT", tempfile.mkdtemp(prefix="weft-compat-hello-"))
-os.environ.setdefault("WEFT_MANAGER_LIFETIME_TIMEOUT", "0")
-
+# Run as a script, this file's directory is on sys.path: the task module is found there,
+# and the pool processes are told to import it from there too.
 from hello_tasks import invoice_total
 
 from weft_compat import WeftSubmission
-from weft_compat._client import get_client
+from weft_compat.shutdown import stop_context
 
 
 def main() -> None:
@@ -30,8 +28,16 @@ def main() -> None:
     submission.result(timeout=60)
     again = WeftSubmission.from_tid(submission.tid)
     print(f"state: {again.state}, return value: {again.return_value!r}")
-    get_client().managers.stop()
 
 
 if __name__ == "__main__":
-    main()
+    throwaway = None
+    if not os.environ.get("WEFT_COMPAT_CONTEXT"):
+        throwaway = tempfile.mkdtemp(prefix="weft-compat-hello-")
+        os.environ["WEFT_COMPAT_CONTEXT"] = throwaway
+    try:
+        main()
+    finally:
+        stop_context()
+        if throwaway is not None:
+            shutil.rmtree(throwaway, ignore_errors=True)

@@ -7,7 +7,7 @@ them for the process, and the environment supplies what it does not:
 `WEFT_COMPAT_CONTEXT` (the Weft context directory), `WEFT_COMPAT_QUEUES` (the
 `QUEUES` setting as JSON), `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
 names separated by commas), `WEFT_COMPAT_CONTEXT_MODE` (`CONTEXT_MODE` in octal) and
-`WEFT_COMPAT_IDLE_TIMEOUT` (seconds).
+`WEFT_COMPAT_IDLE_TIMEOUT` and `WEFT_COMPAT_RESULT_EXPIRES` (seconds).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import (
@@ -36,9 +37,11 @@ __all__ = [
     "DEFAULT_CONTEXT_MODE",
     "DEFAULT_IDLE_TIMEOUT",
     "DEFAULT_PREFETCH_MULTIPLIER",
+    "DEFAULT_RESULT_EXPIRES",
     "IDLE_TIMEOUT_ENV_VAR",
     "IMPORTS_ENV_VAR",
     "QUEUES_ENV_VAR",
+    "RESULT_EXPIRES_ENV_VAR",
     "QueueConfig",
     "Settings",
     "configure",
@@ -50,6 +53,9 @@ QUEUES_ENV_VAR = "WEFT_COMPAT_QUEUES"
 IMPORTS_ENV_VAR = "WEFT_COMPAT_IMPORTS"
 CONTEXT_MODE_ENV_VAR = "WEFT_COMPAT_CONTEXT_MODE"
 IDLE_TIMEOUT_ENV_VAR = "WEFT_COMPAT_IDLE_TIMEOUT"
+RESULT_EXPIRES_ENV_VAR = "WEFT_COMPAT_RESULT_EXPIRES"
+# Celery's `result_expires` default: a day.
+DEFAULT_RESULT_EXPIRES: Final = 24 * 3600.0
 # How long a pool or mover started on demand waits without work before it leaves.
 DEFAULT_IDLE_TIMEOUT: Final = 300.0
 # The context directory holds every call's arguments and results: its owner's only.
@@ -108,10 +114,18 @@ class Settings(BaseModel):
     AUTODISCOVER: bool = True
     DEFAULT_QUEUE: QueueName = "default"
     QUEUES: dict[QueueName, QueueConfig] = Field(default_factory=dict)
+    # Seconds a call's record (outcome, progress) is kept after it ended (0: for ever).
+    RESULT_EXPIRES: Annotated[float, Field(ge=0)] = DEFAULT_RESULT_EXPIRES
     # Seconds a pool or mover started on demand stays without work (0: until stopped).
     IDLE_TIMEOUT: Annotated[float, Field(ge=0)] = DEFAULT_IDLE_TIMEOUT
     # Modules every worker imports at start (Celery's `imports` / `include`).
     IMPORTS: Annotated[tuple[ModuleName, ...], Field(strict=False)] = ()
+
+    @field_validator("RESULT_EXPIRES", mode="before")
+    @classmethod
+    def _timedelta(cls, value: Any) -> Any:
+        # Celery's `result_expires` takes seconds or a timedelta.
+        return value.total_seconds() if isinstance(value, timedelta) else value
 
     @field_validator("CONTEXT", mode="before")
     @classmethod
@@ -196,6 +210,7 @@ _FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
     IMPORTS_ENV_VAR: ("IMPORTS", _names),
     CONTEXT_MODE_ENV_VAR: ("CONTEXT_MODE", _octal),
     IDLE_TIMEOUT_ENV_VAR: ("IDLE_TIMEOUT", _seconds),
+    RESULT_EXPIRES_ENV_VAR: ("RESULT_EXPIRES", _seconds),
 }
 
 

@@ -55,6 +55,8 @@ class Envelope:
     # isolated call submitted by the mover).
     eta: float | None = None
     expires: float | None = None
+    # Seconds the call's record is kept once it ends (0: for ever).
+    result_expires: float | None = None
     call_id: str | None = None
     # An isolated call submitted by a mover runs only if it takes this claim first (the
     # mover's claimed queue and the deferred message's id): the idempotency key.
@@ -120,6 +122,7 @@ _FIELD_TYPES: Final[dict[str, str]] = {
     "taskspec": "dict | None",
     "eta": "float | None",
     "expires": "float | None",
+    "result_expires": "float | None",
     "call_id": "str | None",
     "claim_queue": "str | None",
     "claim_id": "int | None",

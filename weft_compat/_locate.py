@@ -16,6 +16,7 @@ from typing import Any, Literal
 from weft_compat._client import get_client
 from weft_compat._outcome import SUBMITTED, Outcome, outcome_in, read_events, read_outcome
 from weft_compat._progress import latest_state
+from weft_compat._taskspec import TASK_METADATA
 
 __all__ = ["Location", "current_attempt", "locate"]
 
@@ -52,6 +53,17 @@ def current_attempt(call_id: str, events: list[dict[str, Any]]) -> str:
         else:
             current = due = str(event["attempt_id"])
     return current
+
+
+def _task_name(metadata: Any, events: list[dict[str, Any]], weft_name: str | None) -> str | None:
+    # Weft names a task it has only just been handed by its tid until it has read the
+    # TaskSpec; the task name is in the spec's metadata, and on the link a mover wrote.
+    if isinstance(metadata, dict) and isinstance(metadata.get(TASK_METADATA), str):
+        return str(metadata[TASK_METADATA])
+    for event in reversed(events):
+        if event.get("event") == SUBMITTED and isinstance(event.get("task"), str):
+            return str(event["task"])
+    return weft_name
 
 
 def locate(call_id: str) -> Location:
@@ -92,7 +104,7 @@ def locate(call_id: str) -> Location:
     if snapshot is not None and snapshot.status != "unknown":
         return Location(
             snapshot.status,
-            snapshot.name,
+            _task_name(snapshot.metadata, events, snapshot.name),
             lane="isolated",
             progress=progress,
             attempt=attempt,

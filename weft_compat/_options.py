@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
@@ -59,6 +59,7 @@ CALL_OPTIONS: Final = frozenset(
         "countdown",
         "eta",
         "expires",
+        "result_expires",
     }
 )
 
@@ -221,6 +222,14 @@ class CallOptions(BaseModel):
     countdown: Seconds | None = None
     eta: Moment | None = None
     expires: PositiveSeconds | Moment | None = None
+    # Seconds the call's record is kept after it ends (Celery's `result_expires`, which
+    # Celery sets app-wide only); 0 keeps it for ever.
+    result_expires: Seconds | None = None
+
+    @field_validator("result_expires", mode="before")
+    @classmethod
+    def _seconds(cls, value: Any) -> Any:
+        return value.total_seconds() if isinstance(value, timedelta) else value
 
     @field_validator("eta", "expires", mode="after")
     @classmethod

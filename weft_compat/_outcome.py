@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from weft_compat._broker import call_record, get_broker
+from weft_compat._config import current_settings
 from weft_compat._errors import TaskError
+from weft_compat._expiry import note_ended
 from weft_compat._states import FAILURE, READY_STATES, RETRY, REVOKED, SUCCESS
 
 __all__ = [
@@ -104,9 +106,17 @@ def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcom
     return Outcome(FAILURE, error=error, task=task)
 
 
-def write_outcome(call_id: str, outcome: Outcome) -> None:
-    """Append the outcome of `call_id` to its record (once, by whoever ended the call)."""
+def write_outcome(
+    call_id: str, outcome: Outcome, *, expires: float | None = None, batched: bool = False
+) -> None:
+    """Append the outcome of `call_id` to its record (once, by whoever ended the call).
+
+    The record expires `expires` seconds later (default: the `RESULT_EXPIRES` setting;
+    0: never); `batched` lets a pool process index ended calls a batch at a time.
+    """
     get_broker().write(call_record(call_id), outcome.to_json())
+    seconds = current_settings().RESULT_EXPIRES if expires is None else expires
+    note_ended(call_id, seconds, batched=batched)
 
 
 def note(call_id: str, event: str, **fields: Any) -> None:

@@ -85,6 +85,11 @@ def prepare_call(
         taskspec=task.taskspec_template if lane == "isolated" else None,
         eta=_due(options, now),
         expires=_moment(options.expires, now),
+        result_expires=(
+            options.result_expires
+            if options.result_expires is not None
+            else settings.RESULT_EXPIRES
+        ),
     )
     return PreparedCall(task, options, envelope, lane, config)
 

@@ -20,16 +20,18 @@ from weft_compat._worker_config import WorkerConfig
 if TYPE_CHECKING:
     from weft_compat._options import CallOptions
 
-__all__ = ["WORKER_TARGET", "deferred_taskspec", "taskspec_template"]
+__all__ = ["TASK_METADATA", "WORKER_TARGET", "deferred_taskspec", "taskspec_template"]
 
 # The Weft function target every isolated-lane call runs (weft_compat/worker.py).
 WORKER_TARGET: Final = "weft_compat.worker:run"
+# The metadata key holding the call's task name (Weft's own name for it may be its tid).
+TASK_METADATA: Final = "weft_compat.task"
 _LIMITS: Final = {"memory_mb": (1, 2**31), "cpu_percent": (1, 100)}
 
 
 def taskspec_template(name: str, options: CallOptions, config: WorkerConfig) -> dict[str, Any]:
     """The Weft TaskSpec (without payload) for calls of the task `name` with `options`."""
-    metadata: dict[str, Any] = {"weft_compat.task": name, **options.metadata}
+    metadata: dict[str, Any] = {TASK_METADATA: name, **options.metadata}
     if options.queue is not None:
         metadata["weft_compat.queue"] = options.queue
     if options.priority is not None:
@@ -86,7 +88,7 @@ def deferred_taskspec(task: str, message: Any, config: WorkerConfig) -> dict[str
     metadata = message.get("metadata")
     if not isinstance(metadata, dict) or not _is_json(metadata):
         metadata = {}
-    return _taskspec(task, timeout, limits, {**metadata, "weft_compat.task": task}, config)
+    return _taskspec(task, timeout, limits, {**metadata, TASK_METADATA: task}, config)
 
 
 def _positive_number(value: Any) -> bool:

@@ -19,6 +19,7 @@ from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
+from weft_compat._expiry import maybe_sweep
 from weft_compat._outcome import (
     SUBMITTED,
     note,
@@ -28,7 +29,6 @@ from weft_compat._outcome import (
     settled,
     write_outcome,
 )
-from weft_compat._states import SUCCESS
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
@@ -56,12 +56,19 @@ def run(payload: Any = None, config: Any = None) -> Any:
         if envelope.claim_id is not None and tid is not None:
             # Link the record to this task before anything else, in case the mover that
             # submitted it was lost before it could.
-            note(envelope.call_id, SUBMITTED, attempt_id=tid, due=envelope.claim_id)
+            note(
+                envelope.call_id,
+                SUBMITTED,
+                attempt_id=tid,
+                due=envelope.claim_id,
+                task=envelope.task,
+            )
         if read_outcome(envelope.call_id) is not None:
             return None  # Revoked (or otherwise ended) while this attempt waited.
     result = execute(envelope, request_id=record, settings_module=settings)
     if record is not None:
         finish(envelope, record, result)
+    maybe_sweep()
     if result.exception is not None and result.retry is None:
         raise result.exception
     # Weft's own tools (`weft result`) show the plain JSON; handles read the stored outcome.
@@ -78,7 +85,8 @@ def serve_call(envelope: Envelope, record: str, *, settings_module: str | None) 
     """
     if settled(read_events(record), envelope.attempt):
         return
-    finish(envelope, record, execute(envelope, request_id=record, settings_module=settings_module))
+    result = execute(envelope, request_id=record, settings_module=settings_module)
+    finish(envelope, record, result, batched=True)
 
 
 def prepare(config: WorkerConfig, settings_module: str | None) -> None:
@@ -112,17 +120,18 @@ def execute(
     return run_call(envelope, request_id=request_id)
 
 
-def finish(envelope: Envelope, record: str, result: CallResult) -> None:
-    """Store the call's outcome on its record, or schedule the retry it asked for."""
+def finish(envelope: Envelope, record: str, result: CallResult, *, batched: bool = False) -> None:
+    """Store the call's outcome on its record, or schedule the retry it asked for.
+
+    `batched`: a pool process indexes the ended call for expiry with the next batch.
+    """
     if result.retry is not None:
         task = _registry.lookup(envelope.task)
         need = task.worker_config if task is not None else WorkerConfig()
         schedule_retry(envelope, record, result.retry, result.outcome, need)
         return
-    ignored = envelope.ignore_result and result.outcome.state == SUCCESS
-    if ignored and envelope.lane == "isolated":
-        return  # Weft's own status says SUCCESS; there is no value to keep.
-    write_outcome(record, result.outcome)
+    # An ignored result is stored as SUCCESS without a value: the state, nothing more.
+    write_outcome(record, result.outcome, expires=envelope.result_expires, batched=batched)
 
 
 def _take_claim(envelope: Envelope) -> bool:

@@ -120,8 +120,9 @@ def revoke_due(call_id: int, record_id: str) -> bool:
     for queue in [DUE_QUEUE, *broker.list_queues(prefix=claimed_prefix())]:
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None and broker.delete_message_ids(queue, [call_id]) == 1:
-            task = Envelope.from_json(body).task
-            write_outcome(record_id, Outcome(REVOKED, status="cancelled", task=task))
+            envelope = Envelope.from_json(body)
+            outcome = Outcome(REVOKED, status="cancelled", task=envelope.task)
+            write_outcome(record_id, outcome, expires=envelope.result_expires)
             return True
     return False
 

@@ -44,6 +44,7 @@ from weft_compat._broker import (
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
+from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
 from weft_compat._taskspec import deferred_taskspec
@@ -142,7 +143,7 @@ class Mover:
         record = envelope.call_id or str(message_id)
         if is_expired(envelope):
             if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
-                write_outcome(record, expired_outcome(envelope))
+                write_outcome(record, expired_outcome(envelope), expires=envelope.result_expires)
             return
         if envelope.settings_module is not None and (
             envelope.settings_module not in self.config.settings
@@ -151,7 +152,9 @@ class Mover:
             if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
                 served = ", ".join(sorted(self.config.settings)) or None
                 write_outcome(
-                    record, refused_outcome(envelope.task, envelope.settings_module, served)
+                    record,
+                    refused_outcome(envelope.task, envelope.settings_module, served),
+                    expires=envelope.result_expires,
                 )
             return
         if envelope.lane == "pooled":
@@ -180,7 +183,7 @@ class Mover:
         )
         template = deferred_taskspec(envelope.task, envelope.taskspec, self.config)
         task = get_client().submit(template, payload={"payload": claimed.to_payload()})
-        note(record, SUBMITTED, attempt_id=task.tid, due=message_id)
+        note(record, SUBMITTED, attempt_id=task.tid, due=message_id, task=envelope.task)
 
     def recover(self) -> None:
         """Put back calls claimed by movers that are gone and never linked them."""
@@ -233,6 +236,7 @@ class Mover:
         while not self.stopping:
             if self.idle.should_stop():
                 return
+            maybe_sweep()
             version = get_broker().get_data_version()
             upcoming = self.step()
             self.read_control()

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Final
 
 from weft_compat._broker import get_broker
+from weft_compat._expiry import flush_ended
 
 __all__ = ["HOLD_SECONDS", "Acks", "Claims"]
 
@@ -143,7 +144,9 @@ class Acks:
             self.flush()
 
     def flush(self) -> None:
-        """Delete the messages of every ended call noted so far."""
+        """Delete the messages of every ended call noted so far, then index those calls
+        for expiry (after: an indexed call has no message left to be redelivered)."""
         if self.ended:
             get_broker().delete_message_ids(self.running, self.ended)
             self.ended = []
+        flush_ended()

@@ -27,7 +27,15 @@ from weft_compat._outcome import (
 from weft_compat._states import FAILURE, READY_STATES, REVOKED
 from weft_compat.exceptions import WeftCompatError
 
-__all__ = ["MAX_DELIVERIES", "end_call", "pool_of", "record_of", "release", "task_of"]
+__all__ = [
+    "MAX_DELIVERIES",
+    "end_call",
+    "expires_of",
+    "pool_of",
+    "record_of",
+    "release",
+    "task_of",
+]
 
 MAX_DELIVERIES: Final = 3
 _LOST = "weft_compat.exceptions.WorkerLostError"
@@ -56,15 +64,32 @@ def task_of(body: str) -> str | None:
     return task if isinstance(task, str) else None
 
 
-def end_call(running: str, call_id: int, outcome: Outcome, *, record: str | None = None) -> None:
+def expires_of(body: str) -> float | None:
+    """How long the record of a queued call is kept once it ends, if the message says."""
+    try:
+        seconds = json.loads(body).get("weft_compat", {}).get("result_expires")
+    except (ValueError, AttributeError):
+        return None
+    return float(seconds) if type(seconds) in (int, float) else None
+
+
+def end_call(
+    running: str,
+    call_id: int,
+    outcome: Outcome,
+    *,
+    record: str | None = None,
+    body: str | None = None,
+) -> None:
     """Store `outcome` for a held call (unless it already has one) and drop the call.
 
-    `record` is the call's id when the message's own id differs (a retry's attempt).
+    `record` is the call's id when the message's own id differs (a retry's attempt);
+    `body`, the call's message, says how long its record is kept.
     """
     record = record or str(call_id)
     events = read_events(record)
     if not any(event.get("state") in READY_STATES for event in events):
-        write_outcome(record, outcome)
+        write_outcome(record, outcome, expires=expires_of(body) if body else None)
     get_broker().delete_message_ids(running, [call_id])
 
 
@@ -101,7 +126,8 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     )
     message = f"the pool process running call {call_id} died mid-run, and {reason}"
     error = TaskError(exception_class_path=_LOST, message=message, traceback="")
-    end_call(running, call_id, Outcome(FAILURE, error=error, task=envelope.task), record=record)
+    outcome = Outcome(FAILURE, error=error, task=envelope.task)
+    end_call(running, call_id, outcome, record=record, body=body)
     return "failed"
 
 

@@ -32,6 +32,7 @@ from weft_compat._broker import (
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR, DEFAULT_PREFETCH_MULTIPLIER
 from weft_compat._errors import TaskError
+from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
 from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
@@ -45,7 +46,14 @@ from weft_compat.pool._registry import (
     registered,
     unregister,
 )
-from weft_compat.pool._release import end_call, record_of, release, revoked, task_of
+from weft_compat.pool._release import (
+    end_call,
+    expires_of,
+    record_of,
+    release,
+    revoked,
+    task_of,
+)
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
 __all__ = ["serve"]
@@ -140,6 +148,7 @@ class Master:
             self.release_orphans()
             # Deferred calls and retries need a mover; replace one that died.
             ensure_mover(only_if_waiting=True, offer=self.config)
+            maybe_sweep()
         time.sleep(_TICK_SECONDS)
 
     def busy(self) -> bool:
@@ -173,9 +182,9 @@ class Master:
             task = task_of(body)
             record = record_of(body, held)
             if held == call_id and reason == "limit":
-                end_call(running, held, _time_limit_outcome(held, task), record=record)
+                end_call(running, held, _time_limit_outcome(held, task), record=record, body=body)
             elif held == call_id and reason == "revoke":
-                end_call(running, held, revoked(task, signal_name), record=record)
+                end_call(running, held, revoked(task, signal_name), record=record, body=body)
             else:
                 # Only the call the process was running was delivered; the calls it had
                 # claimed ahead go back as they were.
@@ -220,7 +229,7 @@ class Master:
             if entry is not None:
                 task = task_of(entry[0])
                 record = record_of(entry[0], call_id)
-                end_call(running, call_id, revoked(task, signal_name), record=record)
+                end_call(running, call_id, revoked(task, signal_name), record=record, body=entry[0])
                 if self.table.call(slot)[0] == call_id:  # Started just before it ended.
                     self.replace(slot, reason="revoke", signal_name=signal_name)
                 return
@@ -228,7 +237,11 @@ class Master:
         entry = broker.peek_one(pending, exact_timestamp=call_id, with_timestamps=True)
         if entry is not None and broker.delete_message_ids(pending, [call_id]) == 1:
             task = task_of(entry[0])
-            write_outcome(record_of(entry[0], call_id), revoked(task, signal_name))
+            write_outcome(
+                record_of(entry[0], call_id),
+                revoked(task, signal_name),
+                expires=expires_of(entry[0]),
+            )
 
     def release_orphans(self) -> None:
         """Release calls held by pool processes of masters that are no longer live."""
