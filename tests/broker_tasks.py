@@ -6,7 +6,7 @@ import os
 import time
 from typing import Any
 
-from weft_compat import weft_task
+from weft_compat import WeftTaskBase, weft_task
 from weft_compat.exceptions import SoftTimeLimitExceeded
 
 
@@ -203,3 +203,48 @@ def retries_once_slowly(self: Any, marker: str) -> str:
     if _attempt(marker) == 1:
         raise self.retry(exc=TimeoutError("upstream timed out"), countdown=4)
     return "second time lucky"
+
+
+class Journal(WeftTaskBase):
+    """A task class whose hooks write what they saw to the file the call names."""
+
+    def note(self, marker: str, text: str) -> None:
+        with open(marker, "a") as file:
+            file.write(f"{text}\n")
+
+    def before_start(self, task_id: str | None, args: Any, kwargs: Any) -> None:
+        self.note(args[0], f"before_start {task_id == self.request.id}")
+
+    def on_success(self, retval: Any, task_id: str | None, args: Any, kwargs: Any) -> None:
+        self.note(args[0], f"on_success {retval}")
+
+    def on_failure(
+        self, exc: BaseException, task_id: str | None, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        self.note(args[0], f"on_failure {type(exc).__name__} {'LookupError' in einfo.traceback}")
+
+    def on_retry(
+        self, exc: BaseException, task_id: str | None, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        self.note(args[0], f"on_retry {exc}")
+
+    def after_return(
+        self,
+        status: str,
+        retval: Any,
+        task_id: str | None,
+        args: Any,
+        kwargs: Any,
+        einfo: Any,
+    ) -> None:
+        self.note(args[0], f"after_return {status}")
+
+
+@weft_task(base=Journal, bind=True)
+def journaled(self: Any, marker: str, outcome: str) -> str:
+    """Succeeds, fails, or retries once (then succeeds), as `outcome` says."""
+    if outcome == "retry" and self.request.retries == 0:
+        raise self.retry(exc=ValueError("again"), countdown=0)
+    if outcome == "fail":
+        raise LookupError("no such order")
+    return "ok"

@@ -19,7 +19,8 @@ from weft_compat._outcome import TaskError
 from weft_compat._progress import update_state
 from weft_compat._registry import get_task
 from weft_compat._submission import WeftSubmission
-from weft_compat._task import WeftTask, weft_task
+from weft_compat._task import WeftTask, register_task, weft_task
+from weft_compat._taskclass import ExceptionInfo, WeftTaskBase, current_task
 from weft_compat.exceptions import (
     CeleryNameRemoved,
     UnsupportedOption,
@@ -28,16 +29,20 @@ from weft_compat.exceptions import (
 
 __all__ = [
     "CeleryNameRemoved",
+    "ExceptionInfo",
     "TaskError",
     "UnsupportedOption",
     "WeftCompatError",
     "WeftDeferredSubmission",
     "WeftSubmission",
     "WeftTask",
+    "WeftTaskBase",
     "configure",
+    "current_task",
     "enqueue",
     "enqueue_on_commit",
     "get_task",
+    "register_task",
     "update_state",
     "weft_task",
 ]
@@ -45,6 +50,7 @@ __all__ = [
 _CELERY_NAMES = {
     "shared_task": "weft_task",
     "delay": "WeftTask.enqueue",
+    "Task": "WeftTaskBase",
     "apply_async": "WeftTask.using(...).enqueue",
     "AsyncResult": "WeftSubmission.from_tid",
     "send_task": "enqueue",

@@ -118,6 +118,8 @@ class Settings(BaseModel):
     RESULT_EXPIRES: Annotated[float, Field(ge=0)] = DEFAULT_RESULT_EXPIRES
     # Seconds a pool or mover started on demand stays without work (0: until stopped).
     IDLE_TIMEOUT: Annotated[float, Field(ge=0)] = DEFAULT_IDLE_TIMEOUT
+    # The default base class of function tasks (Celery's `task_cls`), a dotted path.
+    TASK_CLASS: Annotated[str, Field(min_length=1)] | None = None
     # Modules every worker imports at start (Celery's `imports` / `include`).
     IMPORTS: Annotated[tuple[ModuleName, ...], Field(strict=False)] = ()
 

@@ -1,13 +1,15 @@
 """Running one call: the code every lane and the immediate test mode share.
 
 Resolve the task by name (in the registry only: what a worker imports is its
-configuration, never the call's), decode the arguments, build the bound context, apply the soft
-time limit, call the function and encode its return value. Failures become an
-`Outcome` carrying the exception's import path and traceback text.
+configuration, never the call's), decode the arguments, build the request, apply the
+soft time limit, run the task's class (its hooks around its `run`) and encode the
+return value. Failures become an `Outcome` carrying the exception's import path and
+traceback text.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import threading
 import traceback
@@ -15,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from types import FrameType
+from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization
 from weft_compat._context import TaskRequest
@@ -24,6 +27,7 @@ from weft_compat._outcome import Outcome
 from weft_compat._progress import running
 from weft_compat._retry import RetryPlan, run_with_autoretry
 from weft_compat._states import FAILURE, RETRY, SUCCESS
+from weft_compat._taskclass import ExceptionInfo, WeftTaskBase
 from weft_compat._worker_config import resolve_task
 from weft_compat.exceptions import (
     ResultNotSerializable,
@@ -32,7 +36,12 @@ from weft_compat.exceptions import (
     WeftCompatError,
 )
 
+if TYPE_CHECKING:
+    from weft_compat._task import WeftTask
+
 __all__ = ["CallResult", "run_call"]
+
+_log = logging.getLogger("weft_compat")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,24 +63,45 @@ def run_call(
     request_id: Callable[[], str | None] | str | None,
     eager: bool = False,
 ) -> CallResult:
-    """Run the call described by `envelope`; never raises for the task's own errors."""
-    request: TaskRequest | None = None
+    """Run the call described by `envelope`; never raises for the task's own errors.
+
+    The task class's hooks run as Celery's tracer runs them: `before_start` before the
+    run (an error there fails the call), then `on_success`, `on_retry` or `on_failure`,
+    then `after_return`; an error in one of those is logged and changes nothing.
+    """
     try:
         task = resolve_task(envelope.task)
         call = _serialization.decode(envelope.call)
         args, kwargs = call["args"], call["kwargs"]
-        request = TaskRequest(
-            task_name=task.name,
-            args=args,
-            kwargs=kwargs,
-            id=request_id if isinstance(request_id, str) else None,
-            id_resolver=request_id if callable(request_id) else None,
-            retries=envelope.attempt - 1,
-            is_eager=eager,
-            headers=envelope.headers,
-        )
+    except Exception as exc:
+        error = TaskError.from_exception(exc, traceback=traceback.format_exc())
+        return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
+    request = TaskRequest(
+        task_name=task.name,
+        args=args,
+        kwargs=kwargs,
+        id=request_id if isinstance(request_id, str) else None,
+        id_resolver=request_id if callable(request_id) else None,
+        retries=envelope.attempt - 1,
+        is_eager=eager,
+        headers=envelope.headers,
+    )
+    request.instance = task.instance
+    with running(request):
+        result, value = _attempt(task, request, envelope, eager=eager)
+        _after(task.instance, request, result, value)
+    return result
+
+
+def _attempt(
+    task: WeftTask[Any, Any], request: TaskRequest, envelope: Envelope, *, eager: bool
+) -> tuple[CallResult, Any]:
+    # The call's result, and the value it returned (for on_success).
+    args, kwargs = request.args, request.kwargs
+    try:
         try:
-            with running(request), soft_time_limit(None if eager else envelope.soft_time_limit):
+            with soft_time_limit(None if eager else envelope.soft_time_limit):
+                task.instance.before_start(request.id, args, kwargs)
                 value = run_with_autoretry(task, request, args, kwargs)
         except Retry as signal:
             if request.retry_plan is None:
@@ -79,11 +109,11 @@ def run_call(
                     f"{task.name!r} raised Retry itself; call self.retry(...) (or raise its "
                     "result), which schedules the next attempt"
                 ) from signal
-            return _retrying(envelope, request.retry_plan, signal)
+            return _retrying(envelope, request.retry_plan, signal), None
         if request.retry_plan is not None:  # self.retry(throw=False), then returned
-            return _retrying(envelope, request.retry_plan, None)
+            return _retrying(envelope, request.retry_plan, None), None
         if envelope.ignore_result:
-            return CallResult(Outcome(SUCCESS, value=None, task=envelope.task))
+            return CallResult(Outcome(SUCCESS, value=None, task=envelope.task)), value
         try:
             encoded = _serialization.encode(value)
         except (TypeError, ValueError) as exc:
@@ -92,14 +122,38 @@ def run_call(
                 f"({_serialization.describe(value)}), which Celery-compatible JSON cannot "
                 "encode; return JSON types, datetime, Decimal, UUID or bytes"
             ) from exc
-        return CallResult(Outcome(SUCCESS, value=encoded, task=envelope.task))
+        return CallResult(Outcome(SUCCESS, value=encoded, task=envelope.task)), value
     except Exception as exc:
-        if request is not None and request.retry_plan is not None:
+        if request.retry_plan is not None:
             # self.retry(throw=False) planned the next attempt before this error: Celery
             # has sent that attempt by then, so it runs, with this error as the cause.
-            return _retrying(envelope, request.retry_plan, exc)
+            return _retrying(envelope, request.retry_plan, exc), None
         error = TaskError.from_exception(exc, traceback=traceback.format_exc())
-        return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc)
+        return CallResult(Outcome(FAILURE, error=error, task=envelope.task), exc), None
+
+
+def _after(instance: WeftTaskBase, request: TaskRequest, result: CallResult, value: Any) -> None:
+    task_id, args, kwargs = request.id, request.args, request.kwargs
+    state = result.outcome.state
+    if state == SUCCESS:
+        _hook(instance.on_success, value, task_id, args, kwargs)
+        _hook(instance.after_return, SUCCESS, value, task_id, args, kwargs, None)
+        return
+    cause = result.exception
+    if result.retry is not None:
+        cause = result.retry.exc or Retry(exc=None, when=result.retry.eta)
+    if cause is None:
+        return
+    hook = instance.on_retry if result.retry is not None else instance.on_failure
+    _hook(hook, cause, task_id, args, kwargs, ExceptionInfo(cause))
+    _hook(instance.after_return, state, cause, task_id, args, kwargs, None)
+
+
+def _hook(hook: Callable[..., Any], *arguments: Any) -> None:
+    try:
+        hook(*arguments)
+    except Exception:
+        _log.exception("weft_compat: %s raised; the call's outcome stands", hook.__qualname__)
 
 
 def _retrying(envelope: Envelope, plan: RetryPlan, signal: BaseException | None) -> CallResult:

@@ -88,6 +88,7 @@ DECORATOR_OPTIONS: Final = frozenset(
         "acks_late",
         "track_started",
         "reject_on_worker_lost",
+        "base",
     }
     | RETRY_OPTIONS
     | (CALL_OPTIONS - {"headers", "database", "countdown", "eta"})
@@ -101,7 +102,6 @@ REFUSED_OPTIONS: Final[Mapping[str, str]] = {
     "countdown": "a delay is chosen per call; use task.using(countdown=...).enqueue(...)",
     "eta": "a due time is chosen per call; use task.using(eta=...).enqueue(...)",
     "rate_limit": "Weft has no rate limiting; remove it or throttle inside the task",
-    "base": "custom Task base classes do not carry over; move the hooks into the function",
     "throws": "expected exceptions are not logged differently; remove it",
     "trail": _NO_CANVAS,
     "send_events": "Weft records every lifecycle event itself; remove it",

@@ -8,14 +8,17 @@ aliased: reading them raises `CeleryNameRemoved`, naming the replacement.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from functools import cached_property, update_wrapper
 from typing import TYPE_CHECKING, Any, Concatenate, Final, Literal, NoReturn, overload
 
 from weft_compat import _registry
 from weft_compat._config import current_settings
-from weft_compat._context import BoundTask, TaskRequest
+from weft_compat._context import TaskRequest
 from weft_compat._options import (
+    DECORATOR_OPTIONS,
+    REFUSED_OPTIONS,
     CallOptions,
     TaskConfig,
     build_call_options,
@@ -23,16 +26,18 @@ from weft_compat._options import (
     check_call_option_names,
     check_decorator_option_names,
 )
+from weft_compat._progress import running
 from weft_compat._signature import CallChecker
+from weft_compat._taskclass import WeftTaskBase, class_options, task_class_for
 from weft_compat._taskspec import taskspec_template
 from weft_compat._worker_config import WorkerConfig, task_config
-from weft_compat.exceptions import CeleryNameRemoved
+from weft_compat.exceptions import CeleryNameRemoved, UnsupportedOption
 
 if TYPE_CHECKING:
     from weft_compat._deferred import WeftDeferredSubmission
     from weft_compat._submission import WeftSubmission
 
-__all__ = ["WeftTask", "weft_task"]
+__all__ = ["WeftTask", "default_task_base", "register_task", "task_base", "weft_task"]
 
 # Celery name → (replacement, guide page). Canvas names have no replacement on Weft.
 _RENAMED: Final[Mapping[str, tuple[str, str]]] = {
@@ -63,24 +68,38 @@ class WeftTask[**P, R]:
         name: str,
         config: TaskConfig,
         options: CallOptions,
+        task_class: type[WeftTaskBase] | None = None,
+        instance: WeftTaskBase | None = None,
     ) -> None:
         self.func = func
         self.name = name
         self.config = config
         self.options = options
+        self.task_class = task_class or task_class_for(WeftTaskBase, func, bind=config.bind)
+        self._instance = instance
         self._template: tuple[object, dict[str, Any], WorkerConfig] | None = None
         update_wrapper(self, func)
 
+    @property
+    def instance(self) -> WeftTaskBase:
+        """The task's instance in this process (one, as Celery's): a bound task's `self`."""
+        if self._instance is None:
+            self._instance = self.task_class()
+        if self._instance._weft_task is None:
+            self._instance._weft_task = self
+        return self._instance
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
-        """Run the function inline in this process, as calling a Celery task does."""
+        """Run the task inline in this process, as calling a Celery task does (no hooks)."""
         request = TaskRequest(task_name=self.name, args=args, kwargs=kwargs, called_directly=True)
-        return self.run(request, args, kwargs)
+        with running(request):
+            return self.run(request, args, kwargs)
 
     def run(self, request: TaskRequest, args: Any, kwargs: Any) -> R:
-        """Run the function for one call, passing `self` to bound tasks."""
-        if self.config.bind:
-            return self.func(BoundTask(self, request), *args, **kwargs)
-        return self.func(*args, **kwargs)
+        """Run the task's class's `__call__` (and so its `run`) for one call."""
+        request.instance = self.instance
+        result: R = self.instance(*args, **kwargs)
+        return result
 
     def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> WeftSubmission:
         """Submit one call to Weft and return its handle (Celery's `delay`)."""
@@ -102,7 +121,13 @@ class WeftTask[**P, R]:
         """Return a copy with per-call options changed; this task is not modified."""
         check_call_option_names(options)
         changed = self.options.merged(options, task_name=self.name)
-        return WeftTask(self.func, name=self.name, config=self.config, options=changed)
+        return WeftTask(
+            self.func,
+            name=self.name,
+            config=self.config,
+            options=changed,
+            task_class=self.task_class,
+        )
 
     @property
     def taskspec_template(self) -> dict[str, Any]:
@@ -147,28 +172,119 @@ class WeftTask[**P, R]:
         return f"<WeftTask {self.name}>"
 
 
-def _default_name(func: Callable[..., Any]) -> str:
-    return f"{func.__module__}.{func.__name__}"
+def _default_name(target: Callable[..., Any]) -> str:
+    return f"{target.__module__}.{target.__name__}"
 
 
-def _build(func: Callable[..., Any], options: Mapping[str, Any]) -> WeftTask[Any, Any]:
+def _build(
+    target: Callable[..., Any] | type[WeftTaskBase] | WeftTaskBase,
+    options: Mapping[str, Any],
+) -> WeftTask[Any, Any]:
     check_decorator_option_names(options)
-    name = options.get("name") or _default_name(func)
+    keywords = dict(options)
+    base = keywords.pop("base", None)
+    instance = target if isinstance(target, WeftTaskBase) else None
+    cls = _task_class_of(target)
+    if cls is not None:
+        # A class-based task: its own `run`, its attributes, its `name`.
+        if base is not None:
+            raise TypeError(f"base={base!r} is for function tasks; {cls.__qualname__} is a class")
+        func: Callable[..., Any] = cls.run
+        own = class_options(cls, DECORATOR_OPTIONS, REFUSED_OPTIONS)
+        merged = {**own, **keywords, "bind": True}
+        name = merged.get("name") or _class_name(cls) or _default_name(cls)
+        task_class: type[WeftTaskBase] = cls
+    else:
+        assert callable(target)
+        func = target
+        base_class = task_base(base) if base is not None else default_task_base()
+        merged = {**class_options(base_class, DECORATOR_OPTIONS, REFUSED_OPTIONS), **keywords}
+        name = merged.get("name") or _default_name(func)
+        task_class = task_class_for(base_class, func, bind=bool(merged.get("bind")))
     if not isinstance(name, str):
         raise TypeError(f"name={name!r} must be a string such as 'app.tasks.send_email'")
     config_keys = set(TaskConfig.model_fields)
     config = build_task_config(
-        {key: value for key, value in options.items() if key in config_keys}, task_name=name
+        {key: value for key, value in merged.items() if key in config_keys}, task_name=name
     )
     call_options = build_call_options(
-        {key: value for key, value in options.items() if key not in config_keys | {"name"}},
+        {key: value for key, value in merged.items() if key not in config_keys | {"name"}},
         task_name=name,
     )
     if config.bind and not CallChecker(func, bound=False, typing=None).signature.parameters:
         raise TypeError(f"bind=True needs a first parameter (self) on {name!r}")
-    task: WeftTask[Any, Any] = WeftTask(func, name=name, config=config, options=call_options)
+    task: WeftTask[Any, Any] = WeftTask(
+        func,
+        name=name,
+        config=config,
+        options=call_options,
+        task_class=task_class,
+        instance=instance,
+    )
     _registry.register(task)
     return task
+
+
+def _task_class_of(target: object) -> type[WeftTaskBase] | None:
+    if isinstance(target, WeftTaskBase):
+        return type(target)
+    if isinstance(target, type) and issubclass(target, WeftTaskBase):
+        return target
+    return None
+
+
+def _class_name(cls: type[WeftTaskBase]) -> str | None:
+    # A `name` class attribute (not WeftTaskBase's own property) names the task.
+    for klass in cls.__mro__:
+        if klass is WeftTaskBase:
+            return None
+        value = vars(klass).get("name")
+        if isinstance(value, str):
+            return value
+    return None
+
+
+def task_base(value: Any) -> type[WeftTaskBase]:
+    """Check a `base=` (or `TASK_CLASS`) value: a `WeftTaskBase` subclass."""
+    if isinstance(value, type) and issubclass(value, WeftTaskBase):
+        return value
+    raise UnsupportedOption(
+        f"base={value!r} is not a task class; subclass weft_compat.WeftTaskBase where the "
+        "Celery code subclassed Task (see migration_guide/task-classes.md)"
+    )
+
+
+def default_task_base() -> type[WeftTaskBase]:
+    """The `TASK_CLASS` setting's class (Celery's `task_cls`), else `WeftTaskBase`."""
+    path = current_settings().TASK_CLASS
+    if path is None:
+        return WeftTaskBase
+    module, _, attribute = path.replace(":", ".").rpartition(".")
+    try:
+        found = getattr(importlib.import_module(module), attribute)
+    except (ImportError, AttributeError, ValueError) as exc:
+        raise UnsupportedOption(
+            f"TASK_CLASS={path!r} cannot be imported ({exc}); name a WeftTaskBase subclass "
+            "as 'package.module.ClassName'"
+        ) from exc
+    return task_base(found)
+
+
+def register_task(task: type[WeftTaskBase] | WeftTaskBase, /, **options: Any) -> WeftTask[..., Any]:
+    """Register a class-based task (a `WeftTaskBase` subclass with `run`), Celery's
+    `app.register_task(MyTask())`; returns its `WeftTask`, to call or enqueue."""
+    if not (
+        isinstance(task, WeftTaskBase)
+        or (isinstance(task, type) and issubclass(task, WeftTaskBase))
+    ):
+        raise TypeError(
+            f"register_task({task!r}) takes a WeftTaskBase subclass (or an instance) that "
+            "defines run(); decorate functions with @weft_task"
+        )
+    cls = task if isinstance(task, type) else type(task)
+    if cls.run is WeftTaskBase.run:
+        raise TypeError(f"{cls.__qualname__} defines no run(self, ...) to register as a task")
+    return _build(task, options)
 
 
 @overload
@@ -198,6 +314,10 @@ def weft_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     (migration_guide/decorator.md).
     """
     if func is not None:
+        if isinstance(func, type) and issubclass(func, WeftTaskBase):
+            if options:
+                raise TypeError("pass options as @weft_task(...) keywords, not with the class")
+            return register_task(func)
         if not callable(func):
             raise TypeError(
                 f"@weft_task got {func!r}; use @weft_task or @weft_task(name={func!r}, ...)"
@@ -208,6 +328,8 @@ def weft_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     check_decorator_option_names(options)
 
     def decorate(function: Callable[..., Any]) -> WeftTask[Any, Any]:
+        if isinstance(function, type) and issubclass(function, WeftTaskBase):
+            return register_task(function, **options)
         return _build(function, options)
 
     return decorate

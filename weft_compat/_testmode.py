@@ -38,7 +38,11 @@ def push(mode: Mode) -> None:
 def pop(mode: Mode) -> None:
     """Deactivate `mode` (the innermost active one)."""
     with _lock:
-        _stack.remove(mode)
+        # By identity: two modes may compare equal (two empty recorders).
+        for index in range(len(_stack) - 1, -1, -1):
+            if _stack[index] is mode:
+                del _stack[index]
+                return
 
 
 def active_mode() -> Mode | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.db import transaction
@@ -131,3 +132,20 @@ def test_countdown_and_expires_count_from_the_commit(weft_context: Path) -> None
     assert envelope.expires >= committed_at + 900 - 0.01
     deferred.stop()
     assert deferred.state == "REVOKED"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_patched_enqueue_sees_the_call_at_commit_as_a_patched_delay_did(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Celery's delay_on_commit calls delay at commit, so tests patch delay; the codemod
+    # turns that patch into one of enqueue, which must then see enqueue_on_commit's call.
+    monkeypatch.setenv("WEFT_COMPAT_CONTEXT", str(tmp_path / "never-used"))
+    with mock.patch.object(confirm_order, "enqueue") as enqueue:
+        with transaction.atomic():
+            order = Order.objects.create(reference="A-9")
+            deferred = confirm_order.enqueue_on_commit(order.pk)
+            enqueue.assert_not_called()
+        enqueue.assert_called_once_with(order.pk)
+    assert deferred.submission is enqueue.return_value
+    assert not (tmp_path / "never-used").exists()

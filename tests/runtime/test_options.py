@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from weft_compat import UnsupportedOption, WeftTask, weft_task
+from weft_compat import UnsupportedOption, WeftTask, WeftTaskBase, weft_task
 from weft_compat._options import DECORATOR_OPTIONS, REFUSED_CALL_OPTIONS, REFUSED_OPTIONS
 from weft_compat._registry import unregister
 from weft_compat.exceptions import InvalidOptionValue
@@ -51,6 +51,8 @@ HONOURED = {
     "retry_jitter": False,
     "retry_kwargs": {"countdown": 5},
     "expires": 3600.0,
+    "result_expires": 600.0,
+    "base": WeftTaskBase,
 }
 
 
@@ -67,6 +69,9 @@ def test_each_honoured_option_is_accepted(option: str, value: Any) -> None:
         assert task.name == value
         return
     task = define(**options)
+    if option == "base":
+        assert issubclass(task.task_class, value)
+        return
     if option in task.config.model_fields_set | set(type(task.config).model_fields):
         assert getattr(task.config, option) == value
     else:

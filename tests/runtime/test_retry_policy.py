@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from weft_compat import weft_task
-from weft_compat._context import BoundTask, TaskRequest
+from weft_compat._context import TaskRequest
+from weft_compat._progress import running
 from weft_compat._registry import unregister
 from weft_compat._retry import backoff_delay, retry
 from weft_compat.exceptions import (
@@ -137,10 +138,10 @@ def test_a_naive_eta_is_refused_with_the_value() -> None:
 
 
 def test_a_bound_self_exposes_celerys_retry_names() -> None:
-    bound = BoundTask(sample, request())
+    bound = sample.instance
     assert (bound.max_retries, bound.default_retry_delay) == (2, 7)
     assert bound.MaxRetriesExceededError is MaxRetriesExceededError
-    with pytest.raises(Retry):
+    with running(request()), pytest.raises(Retry):
         bound.retry(countdown=1)
 
 
