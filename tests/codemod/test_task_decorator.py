@@ -169,7 +169,9 @@ def test_calls_of_a_task_kept_on_celery_are_not_rewritten() -> None:
         },
     )
     assert outcome.status is Status.UNCHANGED
-    assert "f stays a Celery task (base=: a custom Task class" in outcome.findings[0].message
+    assert "f stays a Celery task (base=: the custom Task class is not one the codemod" in (
+        outcome.findings[0].message
+    )
 
 
 def test_a_serializer_of_json_carries_over() -> None:
@@ -362,3 +364,42 @@ def test_app_import_still_used_elsewhere_is_kept() -> None:
 )
 def test_other_decorators_are_left_alone(source: str) -> None:
     check_noop(source, RULES)
+
+
+def test_a_second_import_under_another_name_does_not_keep_the_first() -> None:
+    check_rewritten(
+        """\
+        from celery import shared_task
+        from celery import shared_task as st
+
+        @shared_task
+        def f():
+            pass
+
+        @st
+        def g():
+            pass
+        """,
+        """\
+        from weft_compat import weft_task
+
+        @weft_task
+        def f():
+            pass
+
+        @weft_task
+        def g():
+            pass
+        """,
+        RULES,
+    )
+
+
+def test_a_renamed_import_still_used_stays() -> None:
+    check_rewritten(
+        "from celery import shared_task\nfrom celery import shared_task as st\n\n"
+        "@shared_task\ndef f():\n    pass\n\nDECORATORS = [st]\n",
+        "from celery import shared_task as st\nfrom weft_compat import weft_task\n\n"
+        "@weft_task\ndef f():\n    pass\n\nDECORATORS = [st]\n",
+        RULES,
+    )

@@ -13,9 +13,11 @@ RULES = ("task_options",)
 
 def test_every_dropped_or_kept_option_is_one_weft_task_refuses() -> None:
     assert set(DROPPED) <= set(REFUSED_OPTIONS)
-    assert set(KEEPS_CELERY) <= set(REFUSED_OPTIONS)
+    # ``base=`` is accepted when its class is a WeftTaskBase subclass (one the codemod
+    # rewrote); any other class keeps the task on Celery.
+    assert set(KEEPS_CELERY) - {"base"} <= set(REFUSED_OPTIONS)
     assert not set(DROPPED) & set(KEEPS_CELERY)
-    assert not (set(DROPPED) | set(KEEPS_CELERY)) & DECORATOR_OPTIONS
+    assert not (set(DROPPED) | set(KEEPS_CELERY)) & DECORATOR_OPTIONS - {"base"}
 
 
 @pytest.mark.parametrize("option", sorted(DROPPED))

@@ -14,15 +14,23 @@ The plan is computed from option names and literal values only, so the first pas
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
 
 # A decorator option: its keyword (None for a positional or ** argument) and its value
-# when that is a plain string literal.
+# when that is a plain string literal; for ``base=``, the qualified name of the class.
 Option = tuple[str | None, str | None]
+# Whether a qualified class name is a task class the codemod moves onto WeftTaskBase.
+WeftBase = Callable[[str], bool]
+
+
+def no_weft_bases(qualified: str) -> bool:
+    """No class is a rewritten task class (a plan made without the index)."""
+    return False
+
 
 # Refused option → what dropping it changes; the task's work still runs.
 DROPPED: Final[Mapping[str, str]] = {
@@ -46,7 +54,8 @@ DROPPED: Final[Mapping[str, str]] = {
 # Refused option → why the task stays on Celery instead. A refused option that is in
 # neither table also keeps the task on Celery: dropping is decided option by option.
 KEEPS_CELERY: Final[Mapping[str, str]] = {
-    "base": "a custom Task class's hooks would not run under @weft_task",
+    "base": "the custom Task class is not one the codemod moves onto WeftTaskBase, so its "
+    "hooks would not run under @weft_task",
     "Request": "a custom Request class's hooks would not run under @weft_task",
     "filter": "@weft_task has no filter hook, so the function would change",
     "aliases": "calls by an alias name would no longer find the task",
@@ -73,10 +82,15 @@ class DecoratorPlan:
         return f"{option}=: {why}" if option else why
 
 
-def blocker(name: str | None, value: str | None) -> str | None:
-    """Why the option ``name=value`` keeps a task on Celery, None if it does not."""
+def blocker(name: str | None, value: str | None, weft_base: WeftBase = no_weft_bases) -> str | None:
+    """Why the option ``name=value`` keeps a task on Celery, None if it does not.
+
+    ``base=`` carries over when its class is one the codemod rewrites (``weft_base``).
+    """
     if name is None:
         return "options passed by position or with ** cannot be checked"
+    if name == "base":
+        return None if value is not None and weft_base(value) else KEEPS_CELERY["base"]
     if name == "serializer":
         return None if value == "json" else "weft_compat always serialises with JSON"
     if name in DECORATOR_OPTIONS or name in DROPPED:
@@ -88,10 +102,12 @@ def blocker(name: str | None, value: str | None) -> str | None:
     return "Celery ignored this unknown option and @weft_task refuses it"
 
 
-def plan(options: Sequence[Option]) -> DecoratorPlan:
+def plan(options: Sequence[Option], weft_base: WeftBase = no_weft_bases) -> DecoratorPlan:
     """The plan for a Celery task decorator called with ``options``."""
     blockers = tuple(
-        (name, why) for name, value in options if (why := blocker(name, value)) is not None
+        (name, why)
+        for name, value in options
+        if (why := blocker(name, value, weft_base)) is not None
     )
     if blockers:
         return DecoratorPlan(blockers=blockers)
@@ -101,3 +117,12 @@ def plan(options: Sequence[Option]) -> DecoratorPlan:
         if name is not None and name in DROPPED and name not in DECORATOR_OPTIONS
     )
     return DecoratorPlan(dropped=dropped)
+
+
+def class_plan(attributes: Sequence[Option]) -> DecoratorPlan:
+    """The plan for a task class's attributes. Only those named like options the runtime
+    refuses count (it refuses them at registration); the others are the class's own."""
+    return plan([(name, value) for name, value in attributes if name in _CLASS_OPTIONS])
+
+
+_CLASS_OPTIONS = frozenset({*REFUSED_OPTIONS, "serializer"})

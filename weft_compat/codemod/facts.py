@@ -8,8 +8,20 @@ The facts it returns are plain, picklable data that the project index merges.
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from weft_compat.codemod.bodies import (
+    ClassBody,
+    FunctionBody,
+    TaskSignature,
+    call_options,
+    dotted_name,
+    qualify_options,
+    read_class,
+    read_function,
+    signature,
+)
 from weft_compat.codemod.decorator_plan import Option
 from weft_compat.codemod.shapes import (
     ASYNC_RESULT_CLASSES,
@@ -23,17 +35,27 @@ CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.ap
 # Settings that make eager calls re-raise the task's error (Celery 4+ and Celery 3 names).
 EAGER_PROPAGATES = frozenset({"CELERY_TASK_EAGER_PROPAGATES", "CELERY_EAGER_PROPAGATES_EXCEPTIONS"})
 
+__all__ = [
+    "CELERY_APP_CLASSES",
+    "EAGER_PROPAGATES",
+    "Binding",
+    "DecoratedFunction",
+    "ModuleFacts",
+    "TaskSignature",
+    "collect_facts",
+    "dotted_name",
+    "resolve_relative",
+    "statement_blocks",
+    "wants_body_scan",
+]
 
-@dataclass(frozen=True)
-class TaskSignature:
-    """The parameters a task function accepts, as seen by a caller of ``.delay``."""
+# Text without which no function body can hold what ``bodies`` looks for.
+_BODY_TEXT = (b"task", b"Celery", b".delay", b"apply_async", b".s(", b".si(", b"signature")
 
-    params: tuple[str, ...]
-    var_keyword: bool
 
-    def accepts_keyword(self, name: str) -> bool:
-        """Whether ``name=`` passed to the task reaches a parameter."""
-        return self.var_keyword or name in self.params
+def wants_body_scan(source: bytes) -> bool:
+    """Whether the bodies of ``source``'s functions are worth reading (``bodies``)."""
+    return any(text in source for text in _BODY_TEXT)
 
 
 @dataclass(frozen=True)
@@ -44,6 +66,18 @@ class DecoratedFunction:
     decorators: tuple[str, ...]
     signature: TaskSignature
     options: tuple[tuple[Option, ...], ...]
+
+
+@dataclass(frozen=True)
+class Binding:
+    """A module-level ``name = call(...)``: the callee (for ``d(...)(f)``, the inner
+    call's), its options, and the function it is applied to or the class of the
+    instance it is given (``app.register_task(C())``), qualified."""
+
+    callee: str
+    options: tuple[Option, ...] = ()
+    function: str | None = None
+    instance_of: str | None = None
 
 
 @dataclass
@@ -63,6 +97,21 @@ class ModuleFacts:
     # a call the rewrite turns into ``WeftSubmission.from_tid``.
     patched_delays: set[str] = field(default_factory=set)
     from_tid_names: set[str] = field(default_factory=set)
+    # Every module-level function and class, as ``bodies`` reads them; module-level
+    # names bound to a call; classes registered by a bare ``app.register_task(C())``.
+    bodies: dict[str, FunctionBody] = field(default_factory=dict)
+    classes: dict[str, ClassBody] = field(default_factory=dict)
+    bindings: dict[str, Binding] = field(default_factory=dict)
+    registered: list[Binding] = field(default_factory=list)
+
+    def renamed_imports(self, name: str) -> int:
+        """How many imports spell ``name`` only as what they import under another name
+        (``from celery import shared_task as st``: ``shared_task``)."""
+        return sum(
+            1
+            for local, target in self.imports.items()
+            if local != name and target.rpartition(".")[2] == name
+        )
 
     def qualify(self, dotted: str) -> str | None:
         """The qualified name ``dotted`` refers to in this module, or None if it is local."""
@@ -88,41 +137,6 @@ def resolve_relative(package: str, level: int, module: str | None) -> str:
     return ".".join(base)
 
 
-def dotted_name(node: ast.expr) -> str | None:
-    """``a.b.c`` for a Name/Attribute chain, None for anything else."""
-    parts: list[str] = []
-    while isinstance(node, ast.Attribute):
-        parts.append(node.attr)
-        node = node.value
-    if not isinstance(node, ast.Name):
-        return None
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-def _signature(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> TaskSignature:
-    arguments = node.args
-    regular = [a.arg for a in arguments.args]
-    if bound and not arguments.posonlyargs and regular:
-        regular = regular[1:]  # ``self``: the task instance, never passed by a caller
-    # Positional-only parameters cannot be filled by keyword, so they never
-    # absorb a stray ``countdown=``.
-    names = (*regular, *(a.arg for a in arguments.kwonlyargs))
-    return TaskSignature(params=tuple(names), var_keyword=arguments.kwarg is not None)
-
-
-def _options(decorator: ast.expr) -> tuple[Option, ...]:
-    """The options a decorator is called with, as ``decorator_plan`` reads them."""
-    if not isinstance(decorator, ast.Call):
-        return ()
-    options: list[Option] = [(None, None) for _ in decorator.args]
-    for keyword in decorator.keywords:
-        value = keyword.value
-        text = value.value if isinstance(value, ast.Constant) else None
-        options.append((keyword.arg, text if isinstance(text, str) else None))
-    return tuple(options)
-
-
 def _is_bound(decorators: list[ast.expr]) -> bool:
     for decorator in decorators:
         if isinstance(decorator, ast.Call):
@@ -144,11 +158,36 @@ def statement_blocks(statement: ast.stmt) -> list[list[ast.stmt]]:
     return [block for block in blocks if block]
 
 
+def _binding(value: ast.expr) -> Binding | None:
+    """What ``name = value`` binds, when ``value`` is a call of a dotted name."""
+    if not isinstance(value, ast.Call):
+        return None
+    func = value.func
+    if isinstance(func, ast.Call) and (inner := dotted_name(func.func)) is not None:
+        # ``d(...)(f)``: a decorator factory applied to a function.
+        target = dotted_name(value.args[0]) if len(value.args) == 1 else None
+        return Binding(inner, call_options(func), function=target)
+    callee = dotted_name(func)
+    if callee is None:
+        return None
+    if callee.endswith(".register_task") and len(value.args) == 1:
+        instance = value.args[0]
+        if isinstance(instance, ast.Call) and not instance.args and not instance.keywords:
+            return Binding(callee, instance_of=dotted_name(instance.func))
+        return Binding(callee, instance_of=None, options=((None, None),))
+    if len(value.args) == 1 and isinstance(value.args[0], ast.Name):
+        # ``shared_task(f)`` or ``app.task(f, bind=True)``: applied to a function.
+        function = value.args[0].id
+        return Binding(callee, call_options(value, frozenset({function})), function=function)
+    return Binding(callee, call_options(value))
+
+
 class _Collector:
     """Walks statements only: names, imports and decorators never hide in expressions."""
 
-    def __init__(self, facts: ModuleFacts) -> None:
+    def __init__(self, facts: ModuleFacts, scan_bodies: bool) -> None:
         self.facts = facts
+        self.scan_bodies = scan_bodies
         self.app_candidates: list[tuple[str, str]] = []
 
     def collect(self, statements: list[ast.stmt], depth: int) -> None:
@@ -164,6 +203,7 @@ class _Collector:
             elif isinstance(node, ast.ClassDef):
                 if depth == 0:
                     self.facts.defs.add(node.name)
+                    self.facts.classes[node.name] = read_class(node)
                 self.collect(node.body, depth + 1)
             elif isinstance(node, ast.Assign):
                 if depth == 0:
@@ -173,6 +213,10 @@ class _Collector:
             elif isinstance(node, ast.AnnAssign):
                 if depth == 0 and isinstance(node.target, ast.Name):
                     self._bind(node.target.id, node.value)
+            elif isinstance(node, ast.Expr) and depth == 0:
+                binding = _binding(node.value)
+                if binding is not None and binding.instance_of is not None:
+                    self.facts.registered.append(binding)
             else:
                 for block in statement_blocks(node):
                     self.collect(block, depth)
@@ -195,6 +239,7 @@ class _Collector:
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.facts.defs.add(node.name)
+        self.facts.bodies[node.name] = read_function(node, self.scan_bodies)
         # Dotted names for now: an import further down the module still counts,
         # so they are qualified once the whole module has been read.
         names = []
@@ -204,12 +249,10 @@ class _Collector:
             dotted = dotted_name(target)
             if dotted:
                 names.append(dotted)
-                options.append(_options(decorator))
+                options.append(call_options(decorator) if isinstance(decorator, ast.Call) else ())
         if names:
-            signature = _signature(node, _is_bound(node.decorator_list))
-            self.facts.functions[node.name] = DecoratedFunction(
-                tuple(names), signature, tuple(options)
-            )
+            bound = signature(node, _is_bound(node.decorator_list))
+            self.facts.functions[node.name] = DecoratedFunction(tuple(names), bound, tuple(options))
 
     def _bind(self, name: str, value: ast.expr | None) -> None:
         self.facts.defs.add(name)
@@ -219,6 +262,9 @@ class _Collector:
         if isinstance(value, ast.Call) and (dotted := dotted_name(value.func)) is not None:
             # Checked against CELERY_APP_CLASSES once every import has been read.
             self.app_candidates.append((dotted, name))
+        binding = _binding(value) if value is not None else None
+        if binding is not None:
+            self.facts.bindings[name] = binding
 
 
 def _arguments(call: ast.Call) -> list[tuple[str | None, bool]]:
@@ -258,15 +304,21 @@ def _scan_calls(tree: ast.Module, facts: ModuleFacts) -> None:
 
 
 def collect_facts(
-    tree: ast.Module, module: str, package: str, *, scan_calls: bool = True
+    tree: ast.Module,
+    module: str,
+    package: str,
+    *,
+    scan_calls: bool = True,
+    scan_bodies: bool = True,
 ) -> ModuleFacts:
     """Index one parsed module; ``package`` anchors its relative imports.
 
     ``scan_calls=False`` skips the walk over every call (for ``patched_delays`` and
-    ``from_tid_names``), for a module whose text mentions neither patches nor AsyncResult.
+    ``from_tid_names``), for a module whose text mentions neither patches nor AsyncResult;
+    ``scan_bodies=False`` skips reading function bodies (``wants_body_scan``).
     """
     facts = ModuleFacts(module=module, package=package)
-    collector = _Collector(facts)
+    collector = _Collector(facts, scan_bodies)
     collector.collect(tree.body, 0)
     if scan_calls:
         _scan_calls(tree, facts)
@@ -274,9 +326,41 @@ def collect_facts(
         qualified = (facts.qualify(dotted) for dotted in function.decorators)
         kept = [(q, o) for q, o in zip(qualified, function.options, strict=True) if q]
         facts.functions[name] = DecoratedFunction(
-            tuple(q for q, _ in kept), function.signature, tuple(o for _, o in kept)
+            tuple(q for q, _ in kept),
+            function.signature,
+            tuple(qualify_options(o, facts.qualify) for _, o in kept),
         )
     for dotted, target in collector.app_candidates:
         if facts.qualify(dotted) in CELERY_APP_CLASSES:
             facts.app_names.add(target)
+    _qualify_bodies(facts)
     return facts
+
+
+def _qualify_bodies(facts: ModuleFacts) -> None:
+    qualify = facts.qualify
+    facts.bodies = {name: body.qualified(qualify) for name, body in facts.bodies.items()}
+    facts.classes = {name: body.qualified(qualify) for name, body in facts.classes.items()}
+    bindings = {}
+    for name, binding in facts.bindings.items():
+        callee = qualify(binding.callee)
+        if callee is None:
+            continue
+        bindings[name] = _qualified_binding(binding, callee, qualify)
+    facts.bindings = bindings
+    facts.registered = [
+        _qualified_binding(binding, callee, qualify)
+        for binding in facts.registered
+        if (callee := qualify(binding.callee)) is not None
+    ]
+
+
+def _qualified_binding(
+    binding: Binding, callee: str, qualify: Callable[[str], str | None]
+) -> Binding:
+    return Binding(
+        callee,
+        qualify_options(binding.options, qualify),
+        qualify(binding.function) if binding.function else None,
+        qualify(binding.instance_of) if binding.instance_of else None,
+    )

@@ -9,8 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from weft_compat.codemod.decorator_plan import plan
-from weft_compat.codemod.facts import DecoratedFunction, ModuleFacts, TaskSignature
+from weft_compat.codemod.bodies import UNKNOWN_SIGNATURE, ClassBody, InnerCall
+from weft_compat.codemod.decorator_plan import DecoratorPlan, Option, class_plan, plan
+from weft_compat.codemod.facts import (
+    Binding,
+    DecoratedFunction,
+    ModuleFacts,
+    TaskSignature,
+)
 
 TASK_DECORATORS = frozenset(
     {
@@ -20,6 +26,9 @@ TASK_DECORATORS = frozenset(
     }
 )
 CURRENT_APP = frozenset({"celery.current_app", "celery._state.current_app"})
+# Celery's own task base class; ``app.Task`` is the app's.
+CELERY_TASK_CLASSES = frozenset({"celery.Task"})
+_CANONICAL_APP_CLASSES = frozenset({"celery.Celery"})
 # Celery re-exports the same objects under several module paths.
 _CELERY_CANONICAL = {
     "celery.app.shared_task": "celery.shared_task",
@@ -46,6 +55,27 @@ _CELERY_CANONICAL = {
 _MAX_ALIAS_HOPS = 8
 
 
+@dataclass(frozen=True)
+class TaskClass:
+    """A class deriving from Celery's Task: whether the codemod moves it onto
+    WeftTaskBase (else why not), the attributes it drops, and its ``run``."""
+
+    weft: bool
+    reason: str = ""
+    dropped: tuple[str, ...] = ()
+    run: TaskSignature | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Wrapper:
+    """A project function that makes tasks by calling a task decorator inside: whether
+    the codemod moves it onto ``weft_task`` (else why not)."""
+
+    weft: bool
+    reason: str = ""
+
+
 def _join(module: str, name: str) -> str:
     # A module read from stdin has no name; its definitions are top-level names.
     return f"{module}.{name}" if module else name
@@ -61,6 +91,11 @@ class ProjectIndex:
     # why): calls on the latter are not rewritten.
     tasks: dict[str, TaskSignature] = field(default_factory=dict)
     celery_tasks: dict[str, str] = field(default_factory=dict)
+    # Task classes (see TaskClass), project functions that make tasks (Wrapper), and
+    # functions returning a Celery app (``create_app()``).
+    task_classes: dict[str, TaskClass] = field(default_factory=dict)
+    wrappers: dict[str, Wrapper] = field(default_factory=dict)
+    app_factories: set[str] = field(default_factory=set)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
     # Tasks whose ``.delay`` some test patches, and ``module.name`` spellings of an
@@ -86,9 +121,14 @@ class ProjectIndex:
         for facts in facts_list:
             for name in facts.app_names:
                 index.apps.add(index.canonical(_join(facts.module, name)))
+        index._find_apps(facts_list)
+        index._find_task_classes(facts_list)
+        index._find_wrappers(facts_list)
         for facts in facts_list:
             for name, function in facts.functions.items():
                 index._add_task(index.canonical(_join(facts.module, name)), function)
+            for name, binding in facts.bindings.items():
+                index._add_binding(facts, _join(facts.module, name), binding)
         index.eager_propagates = frozenset(
             value for facts in facts_list for value in facts.eager_propagates
         )
@@ -99,16 +139,217 @@ class ProjectIndex:
         )
         return index
 
+    def _find_apps(self, facts_list: list[ModuleFacts]) -> None:
+        """Apps made otherwise than by ``Celery(...)`` itself: by a subclass of Celery, or
+        by a function returning one (``app = create_app()``), found to a fixed point."""
+        app_classes = set(_CANONICAL_APP_CLASSES)
+        makers: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for facts in facts_list:
+                for name, body in facts.classes.items():
+                    qualified = self.canonical(_join(facts.module, name))
+                    if qualified not in app_classes and any(
+                        self.canonical(base) in app_classes for base in body.bases
+                    ):
+                        app_classes.add(qualified)
+                        changed = True
+                for name, function in facts.bodies.items():
+                    qualified = self.canonical(_join(facts.module, name))
+                    if qualified not in makers and any(
+                        self.canonical(r) in app_classes or self.canonical(r) in makers
+                        for r in function.returns
+                    ):
+                        makers.add(qualified)
+                        changed = True
+        self.app_factories = makers
+        for facts in facts_list:
+            for name, binding in facts.bindings.items():
+                callee = self.canonical(binding.callee)
+                if callee in app_classes or callee in makers:
+                    self.apps.add(self.canonical(_join(facts.module, name)))
+
+    def _is_task_root(self, base: str) -> bool:
+        """Whether ``base`` is Celery's Task class itself, or an app's (``app.Task``)."""
+        if base in CELERY_TASK_CLASSES:
+            return True
+        owner, _, attribute = base.rpartition(".")
+        return attribute == "Task" and bool(owner) and self.is_app(owner)
+
+    def _find_task_classes(self, facts_list: list[ModuleFacts]) -> None:
+        """Classes deriving from Celery's Task, directly or through each other, across
+        modules; a class moves onto WeftTaskBase when its attributes and its task bases do."""
+        bodies = {
+            self.canonical(_join(facts.module, name)): body
+            for facts in facts_list
+            for name, body in facts.classes.items()
+        }
+        bases = {
+            name: [self.canonical(base) for base in body.bases] for name, body in bodies.items()
+        }
+        found: set[str] = set()
+        changed = True
+        while changed:
+            changed = False
+            for name, own in bases.items():
+                if name not in found and any(b in found or self._is_task_root(b) for b in own):
+                    found.add(name)
+                    changed = True
+        # Decide each class after its task bases.
+        while changed or len(self.task_classes) < len(found):
+            changed = False
+            for name in sorted(found - set(self.task_classes)):
+                parents = [base for base in bases[name] if base in found]
+                if all(parent in self.task_classes for parent in parents):
+                    self.task_classes[name] = self._task_class(bodies[name], parents)
+                    changed = True
+            if not changed:
+                for name in found - set(self.task_classes):
+                    self.task_classes[name] = TaskClass(False, "its bases derive from each other")
+
+    def _task_class(self, body: ClassBody, parents: list[str]) -> TaskClass:
+        decision = class_plan(body.attributes)
+        run = body.run
+        name = body.task_name
+        for parent in parents:
+            inherited = self.task_classes[parent]
+            run = run or inherited.run
+            name = name or inherited.name
+            if not inherited.weft:
+                reason = f"it derives from {parent.rpartition('.')[2]}, which stays on Celery"
+                return TaskClass(False, reason, run=run, name=name)
+        if decision.keeps_celery:
+            return TaskClass(False, decision.reason(), run=run, name=name)
+        return TaskClass(True, dropped=decision.dropped, run=run, name=name)
+
+    def is_weft_class(self, qualified: str) -> bool:
+        """Whether ``qualified`` is a task class the codemod moves onto WeftTaskBase."""
+        found = self.task_classes.get(self.canonical(qualified))
+        return found is not None and found.weft
+
+    def _find_wrappers(self, facts_list: list[ModuleFacts]) -> None:
+        """Project functions that call a task decorator (or another such function) inside,
+        and whether each moves onto ``weft_task``: its own call's options and every
+        option its users pass must carry over."""
+        found: dict[str, list[InnerCall]] = {}
+        changed = True
+        while changed:
+            changed = False
+            for facts in facts_list:
+                for name, body in facts.bodies.items():
+                    qualified = self.canonical(_join(facts.module, name))
+                    if qualified in found:
+                        continue
+                    calls = [
+                        call
+                        for call in body.decorator_calls
+                        if self._makes_tasks(self.canonical(call.callee), found)
+                    ]
+                    if calls:
+                        found[qualified] = list(calls)
+                        changed = True
+        uses: dict[str, list[tuple[Option, ...]]] = {name: [] for name in found}
+        for facts in facts_list:
+            for function in facts.functions.values():
+                for decorator, options in zip(function.decorators, function.options, strict=True):
+                    canonical = self.canonical(decorator)
+                    if canonical in uses:
+                        uses[canonical].append(options)
+            for binding in facts.bindings.values():
+                canonical = self.canonical(binding.callee)
+                if canonical in uses:
+                    uses[canonical].append(binding.options)
+        # Decide callees first: a wrapper of a wrapper follows the inner one.
+        for _ in range(len(found) + 1):
+            for qualified, calls in found.items():
+                self.wrappers[qualified] = self._wrapper(calls, uses[qualified])
+
+    def _makes_tasks(self, callee: str, wrappers: dict[str, list[InnerCall]]) -> bool:
+        return callee in wrappers or self.is_task_decorator(callee)
+
+    def _wrapper(self, calls: list[InnerCall], uses: list[tuple[Option, ...]]) -> Wrapper:
+        for call in calls:
+            callee = self.canonical(call.callee)
+            inner = self.wrappers.get(callee)
+            if inner is not None and not inner.weft:
+                return Wrapper(False, f"it calls {callee.rpartition('.')[2]}, {inner.reason}")
+            if call.changes_options:
+                return Wrapper(False, "it changes the options it passes on to the decorator")
+            decision = plan(call.options, self.is_weft_class)
+            if decision.keeps_celery:
+                return Wrapper(False, decision.reason())
+        for options in uses:
+            decision = plan(options, self.is_weft_class)
+            if decision.keeps_celery:
+                return Wrapper(False, f"one of its uses passes {decision.reason()}")
+        return Wrapper(True)
+
     def _add_task(self, qualified: str, function: DecoratedFunction) -> None:
         for decorator, options in zip(function.decorators, function.options, strict=True):
+            canonical = self.canonical(decorator)
+            wrapper = self.wrappers.get(canonical)
+            if wrapper is not None:
+                if wrapper.weft:
+                    self.tasks[qualified] = function.signature
+                else:
+                    self.celery_tasks[qualified] = wrapper_reason(canonical, wrapper)
+                return
             if not self.is_task_decorator(decorator):
                 continue
-            decision = plan(options)
+            decision = self.plan(options)
             if decorator != "weft_compat.weft_task" and decision.keeps_celery:
                 self.celery_tasks[qualified] = decision.reason()
             else:
                 self.tasks[qualified] = function.signature
             return
+
+    def plan(self, options: tuple[Option, ...] | list[Option]) -> DecoratorPlan:
+        """The decorator plan for ``options``, with this index's task classes."""
+        return plan(options, self.is_weft_class)
+
+    def _add_binding(self, facts: ModuleFacts, name: str, binding: Binding) -> None:
+        """``send = app.task(send_impl)``, ``send = tasks.task(bind=True)(impl)`` and
+        ``send = app.register_task(Send())``: a task registered by a call."""
+        qualified = self.canonical(name)
+        callee = self.canonical(binding.callee)
+        if callee.endswith(".register_task") and self.is_app(callee.rpartition(".")[0]):
+            self._add_registration(qualified, binding)
+            return
+        wrapper = self.wrappers.get(callee)
+        if wrapper is None and not self.is_task_decorator(callee):
+            return
+        signature = self._signature_of(facts, binding)
+        if wrapper is not None:
+            if wrapper.weft:
+                self.tasks[qualified] = signature
+            else:
+                self.celery_tasks[qualified] = wrapper_reason(callee, wrapper)
+            return
+        decision = self.plan(binding.options)
+        if callee != "weft_compat.weft_task" and decision.keeps_celery:
+            self.celery_tasks[qualified] = decision.reason()
+        else:
+            self.tasks[qualified] = signature
+
+    def _signature_of(self, facts: ModuleFacts, binding: Binding) -> TaskSignature:
+        function = binding.function
+        local = function.rpartition(".")[2] if function else None
+        body = facts.bodies.get(local) if local else None
+        if body is None:
+            return UNKNOWN_SIGNATURE
+        bound = any(name == "bind" for name, _ in binding.options)
+        params = body.signature.params[1:] if bound else body.signature.params
+        return TaskSignature(params=params, var_keyword=body.signature.var_keyword)
+
+    def _add_registration(self, qualified: str, binding: Binding) -> None:
+        cls = self.task_classes.get(self.canonical(binding.instance_of or ""))
+        if cls is None:
+            return
+        if cls.weft:
+            self.tasks[qualified] = cls.run or UNKNOWN_SIGNATURE
+        else:
+            self.celery_tasks[qualified] = f"its class stays on Celery: {cls.reason}"
 
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (``pkg.app`` → ``pkg.celery.app``) to the defining name."""
@@ -158,6 +399,9 @@ class ProjectIndex:
         """Whether ``qualified`` names a Celery application object."""
         if qualified in self.apps or qualified in CURRENT_APP:
             return True
+        # ``create_app().task``: a call of an app factory is an app too.
+        if qualified.endswith("()") and qualified[:-2] in self.app_factories:
+            return True
         # An app defined outside the scanned paths: trust a module named after Celery
         # (``proj.celery.app``, ``proj.celery_app.app``), the layout Celery documents.
         module, _, _ = qualified.rpartition(".")
@@ -175,3 +419,10 @@ class ProjectIndex:
         if qualified is None:
             return None
         return self.tasks.get(qualified)
+
+
+def wrapper_reason(qualified: str, wrapper: Wrapper) -> str:
+    """Why tasks made by the project function ``qualified`` stay on Celery."""
+    return (
+        f"it is made by {qualified.rpartition('.')[2]}(), which stays on Celery: {wrapper.reason}"
+    )

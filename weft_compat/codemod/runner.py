@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from weft_compat.codemod.apps import decide
-from weft_compat.codemod.facts import ModuleFacts, collect_facts
+from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
 from weft_compat.codemod.rules import rule_classes
@@ -56,7 +56,9 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
     module, package = module_name(path) if path != STDIN else ("", "")
     scan = b"patch" in source or b"AsyncResult" in source
-    facts = collect_facts(tree, module, package, scan_calls=scan)
+    facts = collect_facts(
+        tree, module, package, scan_calls=scan, scan_bodies=wants_body_scan(source)
+    )
     return Pending(path, facts, statement_rows(tree, source))
 
 

@@ -17,7 +17,7 @@ from weft_compat._options import (
     REFUSED_OPTIONS,
 )
 from weft_compat.codemod.context import FileContext, dotted
-from weft_compat.codemod.decorator_plan import DecoratorPlan, plan
+from weft_compat.codemod.decorator_plan import DecoratorPlan, Option
 
 __all__ = [
     "CALL_OPTIONS",
@@ -25,6 +25,7 @@ __all__ = [
     "DECORATOR_OPTIONS",
     "REFUSED_CALL_OPTIONS",
     "REFUSED_OPTIONS",
+    "call_options",
     "closest",
     "decorator_plan",
     "dotted",
@@ -114,16 +115,31 @@ def task_decorator(
     return target, call, qualified
 
 
-def decorator_plan(call: cst.Call | None) -> DecoratorPlan:
+def call_options(
+    context: FileContext, call: cst.Call, forwarded: frozenset[str] = frozenset()
+) -> list[Option]:
+    """A decorator call's options as ``decorator_plan`` reads them (``base=`` resolved),
+    leaving out the ``forwarded`` parameters of the function it is called in."""
+    options: list[Option] = []
+    for arg in call.args:
+        if isinstance(arg.value, cst.Name) and arg.value.value in forwarded:
+            continue
+        if arg.keyword is None:
+            options.append((None, None))
+        elif arg.keyword.value == "base":
+            options.append(("base", context.qualified_name(arg.value)))
+        else:
+            options.append((arg.keyword.value, string_value(arg.value)))
+    return options
+
+
+def decorator_plan(
+    context: FileContext, call: cst.Call | None, forwarded: frozenset[str] = frozenset()
+) -> DecoratorPlan:
     """What to do with a task decorator's options (see ``decorator_plan``)."""
     if call is None:
         return DecoratorPlan()
-    return plan(
-        [
-            (None, None) if arg.keyword is None else (arg.keyword.value, string_value(arg.value))
-            for arg in call.args
-        ]
-    )
+    return context.index.plan(call_options(context, call, forwarded))
 
 
 def mentioned_names(node: cst.CSTNode) -> Counter[str]:

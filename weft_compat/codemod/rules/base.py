@@ -120,7 +120,12 @@ class Rule:
 
         Its top-level import is dropped if no other mention is left.
         """
-        self.context.dropped_imports[local_name] += mentions
+        context = self.context
+        if local_name not in context.dropped_imports:
+            # ``from celery import shared_task as st`` spells ``shared_task`` without
+            # mentioning the local ``shared_task``: such spellings do not keep its import.
+            context.dropped_imports[local_name] += context.facts.renamed_imports(local_name)
+        context.dropped_imports[local_name] += mentions
 
 
 class _FieldProbe(cst.CSTTransformer):

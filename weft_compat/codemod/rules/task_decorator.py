@@ -39,7 +39,7 @@ class TaskDecorator(Rule):
         if match is None or match[2] == "weft_compat.weft_task":
             return updated_node
         target, call, _ = match
-        decision = decorator_plan(call)
+        decision = decorator_plan(self.context, call)
         if decision.keeps_celery:
             return updated_node  # reported by task_options / task_classes
         local = head_name(target)

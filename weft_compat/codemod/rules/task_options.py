@@ -47,7 +47,7 @@ class TaskOptions(Rule):
         if match is None or match[1] is None:
             return
         migrated = match[2] == "weft_compat.weft_task"
-        keeps_celery = not migrated and decorator_plan(match[1]).keeps_celery
+        keeps_celery = not migrated and decorator_plan(self.context, match[1]).keeps_celery
         for arg in match[1].args:
             if migrated:
                 self._check_weft_task(arg)
