@@ -56,7 +56,7 @@ def check_rewritten(
     outcome = migrate(before, rules, **kwargs)  # type: ignore[arg-type]
     assert outcome.status is Status.CHANGED, outcome
     assert outcome.new_source is not None
-    assert outcome.new_source.decode() == textwrap.dedent(after)
+    assert outcome.new_source.decode() == textwrap.dedent(after), outcome.new_source.decode()
     return outcome
 
 

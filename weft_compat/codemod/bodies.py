@@ -169,7 +169,8 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
     dispatches: list[tuple[str, str]] = []
     assigned: dict[str, str] = {}
     mentions = 0
-    for inner in ast.walk(node):
+    # The body only: the function's own decorators make it, they are not inside it.
+    for inner in (found for statement in node.body for found in ast.walk(statement)):
         if isinstance(inner, ast.Name) and inner.id == keyword_param:
             mentions += 1
         if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):

@@ -95,11 +95,21 @@ def _header_length(module: cst.Module) -> int:
             and len(small) == 1
             and isinstance(small[0], cst.Expr)
             and isinstance(small[0].value, cst.SimpleString | cst.ConcatenatedString)
+            and not _stands_in(small[0].value)
         )
         if not docstring and not all(isinstance(s, cst.Import | cst.ImportFrom) for s in small):
             break
         length = position + 1
     return length
+
+
+# The string ``outline`` puts in place of a statement the rules need not see. Once the
+# imports above it are dropped it can come first, where it is no docstring.
+_STAND_IN = "'''weft-compat-outline-"
+
+
+def _stands_in(value: cst.BaseExpression) -> bool:
+    return isinstance(value, cst.SimpleString) and value.value.startswith(_STAND_IN)
 
 
 def _bound_name(alias: cst.ImportAlias) -> str | None:

@@ -409,7 +409,7 @@ class ProjectIndex:
 
     def is_task_decorator(self, qualified: str) -> bool:
         """Whether a decorator with this qualified name makes a Celery (or weft) task."""
-        if qualified in TASK_DECORATORS:
+        if qualified in TASK_DECORATORS or qualified in self.wrappers:
             return True
         base, _, attr = qualified.rpartition(".")
         return attr == "task" and bool(base) and self.is_app(base)
