@@ -125,3 +125,56 @@ def test_a_symlinked_file_stays_a_symlink(tmp_path: Path) -> None:
     assert main(["migrate", "--write", str(scanned)]) == 1  # rewritten
     assert (scanned / "tasks.py").is_symlink()
     assert b"@weft_task" in (real / "tasks.py").read_bytes()
+
+
+MIGRATED_PROJECT = {
+    "app/__init__.py": "",
+    "app/base.py": (
+        "from celery import Task\n\n\nclass Logged(Task):\n    rate_limit = '10/m'\n"
+        "    max_retries = 2\n\n    def on_failure(self, exc, task_id, args, kwargs, einfo):\n"
+        "        pass\n"
+    ),
+    "app/tasks.py": (
+        "from celery import current_task, shared_task\n\nfrom app.base import Logged\n\n\n"
+        "class Export(Logged):\n    name = 'app.export'\n\n    def run(self, pk):\n"
+        "        current_task.update_state(state='PROGRESS', meta={'pk': pk})\n"
+        "        return current_task.request.id\n\n\n"
+        "@shared_task(base=Logged, bind=True)\ndef work(self, x):\n    return self.max_retries\n"
+    ),
+    "app/registry.py": (
+        "from celery import Celery\n\nfrom app.tasks import Export\n\napp = Celery('app')\n"
+        "export = app.register_task(Export())\n"
+    ),
+}
+IMPORT_MIGRATED = """
+import sys
+
+class NoCelery:
+    def find_spec(self, name, path=None, target=None):
+        if name.partition(".")[0] == "celery":
+            raise ModuleNotFoundError(name)
+
+sys.meta_path.insert(0, NoCelery())
+import app.tasks, app.registry
+print(app.tasks.work(1), app.registry.export.name)
+"""
+
+
+def test_migrated_task_classes_import_without_celery(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    for name, source in MIGRATED_PROJECT.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(source)
+    main(["migrate", "--write", str(tmp_path)])
+    completed = subprocess.run(
+        [sys.executable, "-c", IMPORT_MIGRATED],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr + (tmp_path / "app/tasks.py").read_text()
+    assert completed.stdout.split() == ["2", "app.export"]

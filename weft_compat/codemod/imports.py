@@ -77,7 +77,14 @@ def add_imports(module: cst.Module, wanted: Iterable[tuple[str, str | None]]) ->
                 body[position] = merged
                 break
         else:
-            new.append(cst.parse_statement(f"from {module_name} import {name}\n"))  # type: ignore[arg-type]
+            for position, added in enumerate(new):
+                merged = _merge(added, module_name, name)
+                if merged is not None:
+                    assert isinstance(merged, cst.SimpleStatementLine)  # as ``added`` is
+                    new[position] = merged
+                    break
+            else:
+                new.append(cst.parse_statement(f"from {module_name} import {name}\n"))  # type: ignore[arg-type]
     if not new and body == list(module.body):
         return module
     return module.with_changes(body=[*body[:header], *new, *body[header:]])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.statements import Lines, Row
@@ -27,6 +28,12 @@ SPELLINGS = (
 )
 _WORD_BEFORE = rb"(?<![A-Za-z0-9_])"
 _WORD_AFTER = rb"(?![A-Za-z0-9_])"
+# A task class's attribute that the rewrite drops (``rate_limit = "10/m"``).
+SPELLINGS += (
+    rb"|(?<![\w.])(?:"
+    + b"|".join(sorted(name.encode() for name in DROPPED))
+    + rb")\s*(?::[^=\r\n]*)?=(?!=)"
+)
 
 
 def _interesting(qualified: str, index: ProjectIndex, prefixes: frozenset[str]) -> bool:
@@ -36,6 +43,7 @@ def _interesting(qualified: str, index: ProjectIndex, prefixes: frozenset[str]) 
         or "weft" in lowered
         or qualified in index.tasks
         or qualified in index.celery_tasks
+        or qualified in index.task_classes
         or qualified in prefixes
         or index.is_app(qualified)
     )

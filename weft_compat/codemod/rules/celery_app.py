@@ -15,6 +15,7 @@ from weft_compat.codemod.context import dotted
 from weft_compat.codemod.facts import CELERY_APP_CLASSES
 from weft_compat.codemod.rules._shared import method_call
 from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.rules.task_base_classes import registered_class
 
 CODE = "WC207"
 DESCRIPTION = "the Celery app: Celery(...), config_from_object, autodiscover_tasks, app.conf"
@@ -22,7 +23,9 @@ _APP_METHODS = {
     "config_from_object": "settings move to WEFT_COMPAT; delete the call with the app",
     "config_from_envvar": "settings move to WEFT_COMPAT; delete the call with the app",
     "autodiscover_tasks": "weft_compat imports each installed app's tasks.py itself; delete it",
-    "register_task": "decorate the function with @weft_task instead",
+    "register_task": "register_task(MyTask) registers a WeftTaskBase subclass; this call "
+    "was not rewritten because its argument is not an instance, built without arguments, "
+    "of a class the codemod moves onto WeftTaskBase",
     "set_default": "there is no app to make the default; delete it",
     "worker_main": "run `weft manager serve` instead of a Celery worker",
     "start": "run `weft manager serve` instead of a Celery worker",
@@ -74,6 +77,8 @@ class CeleryApp(Rule):
         if method is None:
             return
         receiver, name = method
+        if name == "register_task" and registered_class(self.context, node) is not None:
+            return  # rewritten by task_base_classes (WC111)
         if name in _APP_METHODS and self.context.is_app(receiver):
             self.report(node, f"{dotted(receiver)}.{name}(...): {_APP_METHODS[name]}")
         elif self._is_app_part(receiver, "conf"):
