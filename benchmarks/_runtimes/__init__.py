@@ -1,0 +1,1 @@
+"""The machinery of `benchmarks.runtimes`: processes, the driver, statistics and tables."""
