@@ -1,0 +1,1 @@
+"""The runtimes `benchmarks.runtimes` compares: one module per system, and their apps."""
