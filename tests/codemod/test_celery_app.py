@@ -44,3 +44,25 @@ def test_reexport_in_package_init() -> None:
 
 def test_other_apps_are_left_alone() -> None:
     check_noop("from flask import Flask\n\napp = Flask(__name__)\napp.config.update(x=1)\n", RULES)
+
+
+def test_include_becomes_the_imports_setting() -> None:
+    outcome = check_flagged(
+        "from celery import Celery\n\napp = Celery('p', include=['p.extra'])\n",
+        ["WC207", "WC207"],
+        ("celery_app",),
+    )
+    assert "Celery(include=...) becomes WEFT_COMPAT['IMPORTS']" in outcome.findings[1].message
+
+
+def test_conf_imports_and_result_expires_say_where_they_go() -> None:
+    outcome = check_flagged(
+        "from proj.celery import app\n\napp.conf.imports = ['p.extra']\n"
+        "app.conf.result_expires = 60\napp.conf.update(include=['x'])\n",
+        ["WC207", "WC207", "WC207", "WC207"],
+        ("celery_app",),
+    )
+    messages = [finding.message for finding in outcome.findings]
+    assert "app.conf.imports configures Celery: becomes WEFT_COMPAT['IMPORTS']" in messages[0]
+    assert "WEFT_COMPAT['RESULT_EXPIRES']" in messages[1]
+    assert messages[3].startswith("include= becomes WEFT_COMPAT['IMPORTS']")

@@ -80,23 +80,23 @@ def test_other_callbacks_are_left_alone() -> None:
 PATCHED = {**TASKS, "proj.tests": 'mock.patch("proj.tasks.send.delay")\n'}
 
 
-def test_a_task_a_test_patches_keeps_on_commit_and_enqueues_at_commit() -> None:
+def test_a_task_a_test_patches_moves_to_enqueue_on_commit_too() -> None:
+    # enqueue_on_commit calls the task's (patched) enqueue at commit.
     check_rewritten(
         HEAD + "transaction.on_commit(lambda: send.delay(order.pk))\n",
-        HEAD + "transaction.on_commit(lambda: send.enqueue(order.pk))\n",
+        HEAD.replace("from django.db import transaction\n", "")
+        + "send.enqueue_on_commit(order.pk)\n",
         ("on_commit", "delay"),
         modules=PATCHED,
     )
 
 
-def test_a_patched_task_in_partial_or_bare_keeps_on_commit() -> None:
+def test_a_patched_task_in_partial_or_bare_moves_too() -> None:
     check_rewritten(
         "from functools import partial\n"
         + HEAD
         + "transaction.on_commit(partial(send.delay, 1))\ntransaction.on_commit(send.delay)\n",
-        "from functools import partial\n"
-        + HEAD
-        + "transaction.on_commit(partial(send.enqueue, 1))\ntransaction.on_commit(send.enqueue)\n",
+        "from proj.tasks import send\n\nsend.enqueue_on_commit(1)\nsend.enqueue_on_commit()\n",
         ALL,
         modules=PATCHED,
     )
@@ -106,7 +106,7 @@ def test_a_patch_object_in_a_test_counts_too() -> None:
     tests = 'from proj.tasks import send\n\nmock.patch.object(send, "delay")\n'
     check_rewritten(
         HEAD + "transaction.on_commit(lambda: send.delay(1))\n",
-        HEAD + "transaction.on_commit(lambda: send.enqueue(1))\n",
+        HEAD.replace("from django.db import transaction\n", "") + "send.enqueue_on_commit(1)\n",
         ("on_commit", "delay"),
         modules={**TASKS, "proj.tests": tests},
     )

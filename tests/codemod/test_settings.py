@@ -47,3 +47,14 @@ def test_beat_settings_are_left_to_beat() -> None:
 
 def test_other_settings_are_left_alone() -> None:
     check_noop("DEBUG = True\nWEFT_COMPAT = {}\n", RULES)
+
+
+def test_result_expires_maps_to_weft_compat() -> None:
+    outcome = check_flagged("CELERY_RESULT_EXPIRES = 3600\n", ["WC301"], ("settings",))
+    assert "WEFT_COMPAT['RESULT_EXPIRES'] (seconds or a timedelta)" in outcome.findings[0].message
+
+
+@pytest.mark.parametrize("name", ["CELERY_IMPORTS", "CELERY_INCLUDE"])
+def test_imports_map_to_weft_compat(name: str) -> None:
+    outcome = check_flagged(f"{name} = ['proj.extra']\n", ["WC301"], ("settings",))
+    assert "WEFT_COMPAT['IMPORTS']" in outcome.findings[0].message

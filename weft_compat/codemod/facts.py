@@ -25,8 +25,6 @@ from weft_compat.codemod.bodies import (
 from weft_compat.codemod.decorator_plan import Option
 from weft_compat.codemod.shapes import (
     ASYNC_RESULT_CLASSES,
-    is_patch,
-    patch_object_form,
     tid_position,
 )
 
@@ -92,10 +90,8 @@ class ModuleFacts:
     functions: dict[str, DecoratedFunction] = field(default_factory=dict)
     # Values assigned to EAGER_PROPAGATES at module level: True/False, None if computed.
     eager_propagates: list[bool | None] = field(default_factory=list)
-    # What a patch in another module can follow: the names of ``X`` in the patches of
-    # ``X.delay`` here (qualified), and the names bound to AsyncResult whose every use is
-    # a call the rewrite turns into ``WeftSubmission.from_tid``.
-    patched_delays: set[str] = field(default_factory=set)
+    # What a patch in another module can follow: the names bound to AsyncResult whose
+    # every use is a call the rewrite turns into ``WeftSubmission.from_tid``.
     from_tid_names: set[str] = field(default_factory=set)
     # Every module-level function and class, as ``bodies`` reads them; module-level
     # names bound to a call; classes registered by a bare ``app.register_task(C())``.
@@ -273,13 +269,14 @@ def _arguments(call: ast.Call) -> list[tuple[str | None, bool]]:
 
 
 def _scan_calls(tree: ast.Module, facts: ModuleFacts) -> None:
-    """Patches of ``.delay`` and the module's AsyncResult names (see ModuleFacts)."""
+    """The module's AsyncResult names that every call rewrites (see ModuleFacts)."""
     handle_names = {
         local for local, target in facts.imports.items() if target in ASYNC_RESULT_CLASSES
     }
+    if not handle_names:
+        return
     mentions = dict.fromkeys(handle_names, 0)
     rewritten = dict.fromkeys(handle_names, 0)
-    patched_objects: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Name) and node.id in mentions:
             mentions[node.id] += 1
@@ -288,19 +285,7 @@ def _scan_calls(tree: ast.Module, facts: ModuleFacts) -> None:
         callee = dotted_name(node.func)
         if callee in rewritten and tid_position(_arguments(node)) is not None:
             rewritten[callee] += 1
-        if callee is None or not is_patch(callee) or len(node.args) < 1 + patch_object_form(callee):
-            continue
-        if patch_object_form(callee):
-            attribute = node.args[1]
-            target = dotted_name(node.args[0])
-            if isinstance(attribute, ast.Constant) and attribute.value == "delay" and target:
-                patched_objects.append(target)
-        elif isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-            text = node.args[0].value
-            if text.endswith(".delay"):
-                facts.patched_delays.add(text.removesuffix(".delay"))
     facts.from_tid_names = {name for name in handle_names if mentions[name] == rewritten[name]}
-    facts.patched_delays.update(filter(None, map(facts.qualify, patched_objects)))
 
 
 def collect_facts(
@@ -313,8 +298,8 @@ def collect_facts(
 ) -> ModuleFacts:
     """Index one parsed module; ``package`` anchors its relative imports.
 
-    ``scan_calls=False`` skips the walk over every call (for ``patched_delays`` and
-    ``from_tid_names``), for a module whose text mentions neither patches nor AsyncResult;
+    ``scan_calls=False`` skips the walk over every call (for ``from_tid_names``), for a
+    module whose text does not mention AsyncResult;
     ``scan_bodies=False`` skips reading function bodies (``wants_body_scan``).
     """
     facts = ModuleFacts(module=module, package=package)

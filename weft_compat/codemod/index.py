@@ -98,9 +98,8 @@ class ProjectIndex:
     app_factories: set[str] = field(default_factory=set)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
-    # Tasks whose ``.delay`` some test patches, and ``module.name`` spellings of an
-    # AsyncResult import that the rewrite of that module replaces everywhere.
-    patched_tasks: frozenset[str] = frozenset()
+    # ``module.name`` spellings of an AsyncResult import that the rewrite of that module
+    # replaces everywhere.
     from_tid_names: frozenset[str] = frozenset()
     # Once the run has seen every rewritten module: for each app with plumbing, the
     # files that still use it (none: the app and its plumbing go). None until then.
@@ -132,8 +131,6 @@ class ProjectIndex:
         index.eager_propagates = frozenset(
             value for facts in facts_list for value in facts.eager_propagates
         )
-        patched = (index.canonical(name) for f in facts_list for name in f.patched_delays)
-        index.patched_tasks = frozenset(name for name in patched if name in index.tasks)
         index.from_tid_names = frozenset(
             _join(facts.module, name) for facts in facts_list for name in facts.from_tid_names
         )

@@ -10,6 +10,7 @@ _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks i
 _JSON = "delete it: weft_compat always serialises with JSON"
 _WORKER = "delete it: pools run as Weft tasks (`weft-compat worker`, migration_guide/workers.md)"
 _ROUTING = "delete it and set queue= on the tasks that need one"
+_IMPORTS = "becomes WEFT_COMPAT['IMPORTS'] (the modules every worker imports at start)"
 _CONCURRENCY = "becomes WEFT_COMPAT['QUEUES'][queue]['concurrency']"
 _PREFETCH = "becomes WEFT_COMPAT['QUEUES'][queue]['prefetch_multiplier']"
 # Celery reads a naive eta in this zone; weft_compat refuses naive datetimes instead.
@@ -30,7 +31,9 @@ MAPPING = {
     "BROKER_TRANSPORT_OPTIONS": _BROKER,
     "BROKER_CONNECTION_RETRY_ON_STARTUP": _BROKER,
     "RESULT_BACKEND": _BROKER,
-    "RESULT_EXPIRES": _BROKER,
+    "RESULT_EXPIRES": "becomes WEFT_COMPAT['RESULT_EXPIRES'] (seconds or a timedelta)",
+    "IMPORTS": _IMPORTS,
+    "INCLUDE": _IMPORTS,
     "RESULT_EXTENDED": "delete it: WeftSubmission.as_dict() always has the details",
     "CACHE_BACKEND": _BROKER,
     "TASK_SERIALIZER": _JSON,
@@ -76,3 +79,18 @@ def advice(key: str) -> str:
     if key.startswith(("BROKER_", "RESULT_", "REDIS_")):
         return _BROKER
     return MAPPING.get(key, "no weft_compat counterpart; delete it once nothing reads it")
+
+
+# ``app.conf`` keys (Celery's lower-case names) with a WEFT_COMPAT counterpart.
+CONF_KEYS = {
+    "imports": _IMPORTS,
+    "include": _IMPORTS,
+    "result_expires": MAPPING["RESULT_EXPIRES"],
+    "task_time_limit": MAPPING["TASK_TIME_LIMIT"],
+    "task_default_queue": MAPPING["TASK_DEFAULT_QUEUE"],
+}
+
+
+def conf_advice(key: str) -> str:
+    """What to do with ``app.conf.<key>`` (or ``Celery(<key>=...)``)."""
+    return CONF_KEYS.get(key, "move what still matters to WEFT_COMPAT and delete the rest")

@@ -13,7 +13,8 @@ import libcst as cst
 
 from weft_compat.codemod.context import dotted
 from weft_compat.codemod.facts import CELERY_APP_CLASSES
-from weft_compat.codemod.rules._shared import method_call
+from weft_compat.codemod.rules._settings_map import CONF_KEYS, conf_advice
+from weft_compat.codemod.rules._shared import keyword_name, method_call
 from weft_compat.codemod.rules.base import Rule
 from weft_compat.codemod.rules.task_base_classes import registered_class
 
@@ -72,6 +73,10 @@ class CeleryApp(Rule):
                 f"Celery(...) creates the Celery app, which weft_compat does not need; "
                 f"{self._kept_because()}",
             )
+            for arg in node.args:
+                key = keyword_name(arg)
+                if key is not None and key in CONF_KEYS:
+                    self.report(arg, f"Celery({key}=...) {conf_advice(key)}")
             return
         method = method_call(node)
         if method is None:
@@ -87,6 +92,10 @@ class CeleryApp(Rule):
                 f"{dotted(receiver)}.{name}(...) configures Celery; move what "
                 "still matters to WEFT_COMPAT and delete the rest",
             )
+            for arg in node.args:
+                key = keyword_name(arg)
+                if key is not None and key in CONF_KEYS:
+                    self.report(arg, f"{key}= {conf_advice(key)}")
         elif self._is_app_part(receiver, "control") and name != "revoke":
             self.report(
                 node,
@@ -104,8 +113,7 @@ class CeleryApp(Rule):
             ):
                 self.report(
                     node,
-                    f"{dotted(expression)} configures Celery; move what "
-                    "still matters to WEFT_COMPAT and delete the rest",
+                    f"{dotted(expression)} configures Celery: {conf_advice(expression.attr.value)}",
                 )
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:

@@ -6,9 +6,9 @@ and snapshots the arguments now, so a bad argument fails in the view, not after
 commit. Other shapes keep their ``on_commit`` and have the ``.delay`` inside
 rewritten by ``delay`` (WC103), which is already correct.
 
-A task whose ``.delay`` a test patches keeps its ``on_commit`` too, calling
-``.enqueue`` at commit: the test's patch becomes a patch of ``.enqueue``
-(``patch_targets``, WC110), which ``enqueue_on_commit`` would bypass.
+A task whose ``.delay`` a test patches is rewritten the same way: the patch becomes a
+patch of ``.enqueue`` (``patch_targets``, WC110), and ``enqueue_on_commit`` calls the
+task's (patched) ``enqueue`` at commit, as Celery's ``delay_on_commit`` called ``delay``.
 """
 
 from __future__ import annotations
@@ -49,12 +49,6 @@ class OnCommit(Rule):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._plans: set[int] = set()
-        # ``task.delay`` callbacks (not called here) to rename to ``task.enqueue``.
-        self._renames: set[int] = set()
-
-    def _patched(self, task: cst.BaseExpression) -> bool:
-        """Whether a test patches this task's ``.delay`` (so its patch follows enqueue)."""
-        return self.context.qualified_name(task) in self.context.index.patched_tasks
 
     def _callback(self, call: cst.Call) -> cst.BaseExpression | None:
         callback = None
@@ -80,9 +74,7 @@ class OnCommit(Rule):
             if isinstance(body, cst.Call) and self._dispatch_attribute(body.func) is not None:
                 receiver = body.func.value  # type: ignore[attr-defined]
                 task = self.context.task(receiver)
-                # A patched task's call is renamed by delay (WC103) and keeps on_commit.
-                patched = self._patched(receiver)
-                if task is not None and not misplaced_options(body, task) and not patched:
+                if task is not None and not misplaced_options(body, task):
                     self._plans.add(id(node))
             return
         if isinstance(callback, cst.Call):
@@ -92,17 +84,7 @@ class OnCommit(Rule):
         attribute = self._dispatch_attribute(callback) if callback is not None else None
         if attribute is not None:
             self.context.claim(attribute)
-            if self._patched(attribute.value):
-                self._renames.add(id(attribute))
-            else:
-                self._plans.add(id(node))
-
-    def leave_Attribute(
-        self, original_node: cst.Attribute, updated_node: cst.Attribute
-    ) -> cst.Attribute:
-        if id(original_node) not in self._renames:
-            return updated_node
-        return updated_node.with_changes(attr=cst.Name("enqueue"))
+            self._plans.add(id(node))
 
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         if id(original_node) not in self._plans:
