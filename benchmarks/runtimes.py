@@ -48,7 +48,7 @@ from typing import Any, Final
 from benchmarks._runtimes.drive import BROKER_PIDS_ENV_VAR, ROOT_PIDS_ENV_VAR
 from benchmarks._runtimes.plan import QUICK, Plan
 from benchmarks._runtimes.report import Report, facts, processes_seen
-from benchmarks._runtimes.spawn import spawn, stop, sweep
+from benchmarks._runtimes.spawn import Spawned, spawn, stop, sweep
 from benchmarks._systems._base import System, base_environment
 from benchmarks._systems.registry import REFERENCE, SYSTEMS
 
@@ -94,12 +94,28 @@ def choose_systems(names: str) -> list[System]:
     return [system for name, system in SYSTEMS.items() if name in chosen]
 
 
-class Interrupted(Exception):
+class Interrupted(BaseException):
     """SIGTERM or SIGHUP: unwinds like Ctrl-C, so every `finally` stops what it started."""
 
 
 def _interrupt(signum: int, _frame: FrameType | None) -> None:
     raise Interrupted(signal.Signals(signum).name)
+
+
+def _wait_for_driver(driver: Spawned, processes: Sequence[Spawned]) -> int:
+    """The driver's exit code; raises if a process of the system ends first, or on time-out."""
+    deadline = time.monotonic() + DRIVER_TIMEOUT
+    while (code := driver.process.poll()) is None:
+        for spawned in processes:
+            if (ended := spawned.process.poll()) is not None:
+                raise RuntimeError(
+                    f"{spawned.name} exited with code {ended} while the driver ran\n"
+                    f"{spawned.log_tail(1500)}"
+                )
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the driver did not finish in {DRIVER_TIMEOUT:g} s")
+        time.sleep(0.2)
+    return code
 
 
 @contextmanager
@@ -138,7 +154,7 @@ def run_round(system: System, plan: Plan, index: int, run_dir: Path, run_id: str
         driver = spawn("driver", command, environment=driver_environment,
                        log=workdir / "driver.log")  # fmt: skip
         try:
-            code = driver.process.wait(DRIVER_TIMEOUT)
+            code = _wait_for_driver(driver, started.processes)
         finally:
             stop(driver)
         if code != 0:
