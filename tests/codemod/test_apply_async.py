@@ -88,3 +88,25 @@ def test_splatted_options_keep_the_call() -> None:
 
 def test_unknown_receiver_keeps_the_call() -> None:
     check_noop("other.apply_async((1,))\n", RULES)
+
+
+def test_a_publish_timeout_is_dropped_and_reported() -> None:
+    outcome = check_rewritten(
+        HEAD + "send.apply_async((1,), timeout=5, countdown=3)\n",
+        HEAD + "send.using(countdown=3).enqueue(1)\n",
+        ("apply_async", "call_options"),
+        modules=TASKS,
+    )
+    assert [f.code for f in outcome.findings] == ["WC203"]
+    assert "publish timeout" in outcome.findings[0].message
+    assert outcome.findings[0].guide == "migration_guide/calling.md#timeout"
+
+
+def test_a_publish_timeout_never_becomes_a_time_limit() -> None:
+    outcome = check_rewritten(
+        HEAD + "send.apply_async(args=[1], timeout=10)\n",
+        HEAD + "send.enqueue(1)\n",
+        ("apply_async",),
+        modules=TASKS,
+    )
+    assert outcome.new_source is not None and b"timeout" not in outcome.new_source

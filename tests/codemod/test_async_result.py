@@ -181,3 +181,36 @@ def test_result_becomes_info_on_every_kind_of_handle() -> None:
         MIGRATED + "    return r.info, WeftSubmission.from_tid(t).info\n",
         RULES,
     )
+
+
+REVOKE_HEAD = "from proj.celery import app\n\n"
+
+
+@pytest.mark.parametrize(
+    "ids", ["[a, b]", "(a, b)", "[t.id for t in jobs]", "{a}", "(t.id for t in jobs)"]
+)
+def test_control_revoke_of_several_ids_stops_each(ids: str) -> None:
+    check_rewritten(
+        REVOKE_HEAD + f"def cancel(jobs, a, b):\n    app.control.revoke({ids}, terminate=True)\n",
+        "from weft_compat import WeftSubmission\n\n"
+        f"def cancel(jobs, a, b):\n    [WeftSubmission.from_tid(tid).stop() for tid in {ids}]\n",
+        ("async_result",),
+    )
+
+
+def test_control_revoke_of_several_ids_whose_value_is_used_is_reported() -> None:
+    outcome = check_flagged(
+        REVOKE_HEAD + "replies = app.control.revoke([a, b])\n",
+        ["WC207"],
+        ("async_result", "celery_app"),
+    )
+    assert outcome.new_source is None
+    assert "revoke(...) was not rewritten" in outcome.findings[0].message
+
+
+def test_control_revoke_with_other_arguments_is_reported() -> None:
+    check_flagged(
+        REVOKE_HEAD + "app.control.revoke(tid, wait=True)\n",
+        ["WC207"],
+        ("async_result", "celery_app"),
+    )

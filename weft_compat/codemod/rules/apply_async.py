@@ -25,6 +25,9 @@ CODE = "WC104"
 DESCRIPTION = ".apply_async(args, kwargs, **options) → .using(**options).enqueue(*args, **kwargs)"
 _APPLY_ASYNC = frozenset({"apply_async"})
 _NONE = "None"
+# Celery's publish timeout (how long to wait for the broker), not a time limit on the
+# task: ``.using(timeout=...)`` would kill the task, so the option is dropped.
+PUBLISH_TIMEOUT = "timeout"
 
 
 def _is_none(node: cst.BaseExpression) -> bool:
@@ -77,6 +80,8 @@ def using_options(args: Sequence[cst.Arg], slots: Sequence[str]) -> list[cst.Arg
             continue
         if name == "serializer" and string_value(arg.value) == "json":
             continue  # the only serializer weft_compat has
+        if name == PUBLISH_TIMEOUT:
+            continue  # reported by call_options (WC203)
         if name not in CALL_OPTIONS:
             return None
         options.append(arg.with_changes(comma=cst.MaybeSentinel.DEFAULT))

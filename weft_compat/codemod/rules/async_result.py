@@ -28,6 +28,8 @@ DESCRIPTION = "AsyncResult(x) → WeftSubmission.from_tid(x); .id/.status/.resul
 # ``.get()`` / ``.wait()`` keywords that keep their meaning on ``WeftSubmission.wait``.
 WAIT_KEYWORDS = ("timeout", "propagate")
 RENAMED_READS = {"id": "tid", "task_id": "tid", "status": "state", "result": "info"}
+# Arguments of ``app.control.revoke`` that hold several task ids.
+MANY_IDS = (cst.List, cst.Tuple, cst.Set, cst.ListComp, cst.SetComp, cst.GeneratorExp)
 _KILL_SIGNALS = frozenset({"SIGKILL", "KILL", "9", "signal.SIGKILL"})
 
 
@@ -82,6 +84,11 @@ class AsyncResultRule(HandleTracking):
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
         self._called: set[int] = set()
+        # Calls whose value is thrown away (an expression statement's).
+        self._statements: set[int] = set()
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        self._statements.add(id(node.value))
 
     def constructor_tid(self, call: cst.Call) -> cst.BaseExpression | None:
         """The task id argument when ``call`` builds an AsyncResult we can replace."""
@@ -98,6 +105,8 @@ class AsyncResultRule(HandleTracking):
 
     def visit_Call(self, node: cst.Call) -> None:
         self._called.add(id(node.func))
+        if self._control_revoke_plan(node) is not None:
+            self.context.claim(node)  # celery_app (WC207) reports the others
         method = method_call(node)
         if (
             method is not None
@@ -150,29 +159,59 @@ class AsyncResultRule(HandleTracking):
         from_tid = cst.Attribute(cst.Name("WeftSubmission"), cst.Name("from_tid"))
         return cst.Call(from_tid, [cst.Arg(tid)])
 
-    def _control_revoke(
-        self, original: cst.Call, updated: cst.Call, receiver: cst.BaseExpression
-    ) -> cst.BaseExpression:
-        # ``app.control.revoke(tid, ...)``: the receiver is ``<app>.control``.
+    def _control_revoke_plan(
+        self, call: cst.Call, *, statement: bool | None = None
+    ) -> tuple[cst.BaseExpression, str] | None:
+        """For ``app.control.revoke(tid, ...)`` that can be rewritten: the ids and the
+        handle method (``stop``/``kill``)."""
+        method = method_call(call)
+        if method is None or method[1] != "revoke":
+            return None
+        receiver = method[0]
         if not (
             isinstance(receiver, cst.Attribute)
             and receiver.attr.value == "control"
             and self.context.is_app(receiver.value)
         ):
-            return updated
-        positional = [arg for arg in updated.args if arg.keyword is None]
+            return None
+        positional = [arg for arg in call.args if arg.keyword is None]
         if len(positional) != 1 or positional[0].star:
-            return updated
-        stop = stop_method(updated.with_changes(args=[a for a in updated.args if a.keyword]))
+            return None
+        stop = stop_method(call.with_changes(args=[a for a in call.args if a.keyword]))
         if stop is None:
+            return None
+        ids = positional[0].value
+        if statement is None:
+            statement = id(call) in self._statements
+        if isinstance(ids, MANY_IDS) and not statement:
+            return None  # its value is used, and would become a list
+        return ids, stop
+
+    def _control_revoke(
+        self, original: cst.Call, updated: cst.Call, receiver: cst.BaseExpression
+    ) -> cst.BaseExpression:
+        """``app.control.revoke(tid, ...)`` → ``WeftSubmission.from_tid(tid).stop()``; with
+        several ids, a list of the stops, where the call's value was not used."""
+        if self._control_revoke_plan(original) is None:
             return updated
+        planned = self._control_revoke_plan(updated, statement=True)
+        assert planned is not None  # the same arguments, rewritten inside
+        ids, stop = planned
         local = head_name(receiver)
         if local is not None:
             self.drop_import(local)
         self.add_import("weft_compat", "WeftSubmission")
         from_tid = cst.Attribute(cst.Name("WeftSubmission"), cst.Name("from_tid"))
-        handle = cst.Call(from_tid, [cst.Arg(positional[0].value)])
-        return cst.Call(cst.Attribute(handle, cst.Name(stop)))
+        if not isinstance(ids, MANY_IDS):
+            handle = cst.Call(from_tid, [cst.Arg(ids)])
+            return cst.Call(cst.Attribute(handle, cst.Name(stop)))
+        # ``revoke([a, b])`` stops each: one handle per id, in an expression, so the
+        # rewrite fits where the call stood.
+        each = cst.Call(
+            cst.Attribute(cst.Call(from_tid, [cst.Arg(cst.Name("tid"))]), cst.Name(stop))
+        )
+        loop = cst.CompFor(target=cst.Name("tid"), iter=ids)
+        return cst.ListComp(elt=each, for_in=loop)
 
     def leave_Attribute(
         self, original_node: cst.Attribute, updated_node: cst.Attribute

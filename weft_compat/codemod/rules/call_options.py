@@ -23,6 +23,7 @@ from weft_compat.codemod.rules._shared import (
     method_call,
     string_value,
 )
+from weft_compat.codemod.rules.apply_async import PUBLISH_TIMEOUT
 from weft_compat.codemod.rules.base import Rule
 
 CODE = "WC203"
@@ -129,6 +130,15 @@ class CallOptions(Rule):
                 self.report(
                     arg, f"{method}() options passed with ** cannot be checked; spell them out"
                 )
+            return
+        if option == PUBLISH_TIMEOUT:
+            self.report(
+                arg,
+                f"{method}(timeout=...) is Celery's publish timeout (how long to wait for the "
+                "broker), not a time limit, so it was dropped: Weft's submission does not wait "
+                "on a remote broker; to limit the task's run time, set time_limit= on the task",
+                "calling.md#timeout",
+            )
             return
         if option in slots or option in CALL_OPTIONS:
             return

@@ -96,7 +96,16 @@ class CeleryApp(Rule):
                 key = keyword_name(arg)
                 if key is not None and key in CONF_KEYS:
                     self.report(arg, f"{key}= {conf_advice(key)}")
-        elif self._is_app_part(receiver, "control") and name != "revoke":
+        elif self._is_app_part(receiver, "control") and name == "revoke":
+            if not self.context.is_claimed(node):
+                self.report(
+                    node,
+                    f"{dotted(receiver)}.revoke(...) was not rewritten: it takes one task id "
+                    "(or a list of them, where the call's value is not used) with terminate= "
+                    "and a SIGTERM/SIGKILL signal=; stop each call with "
+                    "WeftSubmission.from_tid(tid).stop() (or .kill())",
+                )
+        elif self._is_app_part(receiver, "control"):
             self.report(
                 node,
                 f"{dotted(receiver)}.{name}(...) talks to Celery workers; use "
