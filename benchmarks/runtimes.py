@@ -267,11 +267,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     reference = [system for system in systems if system.name == REFERENCE]
     print()
     if durable:
-        print(report.group("durable: a call survives a crash of any process or the machine",
+        print(report.group("durable: an enqueued call is fsynced to disk before enqueue returns",
                            durable))  # fmt: skip
         print()
     if others:
-        print(report.group("not durable (pooled lane first, as the reference)",
+        print(report.group("not durable: a call can be lost with the broker (pooled lane first, "
+                           "as the reference)",
                            [*reference, *others]))  # fmt: skip
         print()
     print(footer(systems, records))

@@ -71,7 +71,7 @@ class Watch:
 def _by_process(before: Sample, after: Sample) -> dict[str, float]:
     """Each process's CPU seconds in a window, named `pid command line` (raw figures only)."""
     return {
-        f"{pid} {command_line(pid)}": seconds
+        f"{pid} {command_line(pid, width=48)}": seconds
         for pid, seconds in cpu_by_process(before, after).items()
     }
 

@@ -82,6 +82,13 @@ class Report:
         theirs = self._figure(reference, metric) if reference is not None else None
         return [spread_cell(mine), ratio_cell(mine, theirs)]
 
+    def _broker_cell(self, system: System, metric: Metric) -> str:
+        """A broker figure, or `-` for a system with no broker server (SQLite in-process)."""
+        processes = self._figure(system, summary.broker_processes)
+        if processes is not None and processes.high == 0:
+            return "-"
+        return spread_cell(self._figure(system, metric))
+
     def _label(self, system: System) -> str:
         rounds = len(summary.ok_rounds(self._records, system.name))
         failed = sum(
@@ -116,7 +123,7 @@ class Report:
             row = [self._label(system)]
             for size in self._plan.sizes:
                 row += self._with_ratio(system, summary.cpu_per_call(size))
-            row.append(spread_cell(self._figure(system, summary.broker_cpu_per_call(largest))))
+            row.append(self._broker_cell(system, summary.broker_cpu_per_call(largest)))
             row += self._with_ratio(system, summary.client_cpu_per_call(largest))
             rows.append(row)
         return table("CPU per call (user+sys of the system's processes and broker server, "
@@ -130,12 +137,12 @@ class Report:
         for system in group:
             row = [self._label(system)]
             row += self._with_ratio(system, summary.idle_percent)
-            row.append(spread_cell(self._figure(system, summary.broker_idle_percent)))
+            row.append(self._broker_cell(system, summary.broker_idle_percent))
             row += self._with_ratio(system, summary.worker_rss_mib)
             row.append(spread_cell(self._figure(system, summary.worker_pss_mib)))
             row.append(spread_cell(self._figure(system, summary.worker_processes), count=True))
             row.append(spread_cell(self._figure(system, summary.broker_processes), count=True))
-            row.append(spread_cell(self._figure(system, summary.broker_rss_mib)))
+            row.append(self._broker_cell(system, summary.broker_rss_mib))
             rows.append(row)
         return table("resources (idle: percent of one core, system started, no work; memory "
                      "and processes after the bursts)", header, rows)  # fmt: skip
@@ -160,6 +167,6 @@ def processes_seen(records: Sequence[Round], system: System) -> str:
     for side in ("workers", "broker"):
         names = rounds[0][side]["names"]
         if names:
-            listed = ", ".join(f"{count} {name}" for name, count in sorted(names.items()))
+            listed = ", ".join(f"{count} x {name}" for name, count in sorted(names.items()))
             parts.append(f"{side}: {listed}")
     return "; ".join(parts)
