@@ -123,7 +123,10 @@ def _bound_name(alias: cst.ImportAlias) -> str | None:
     if alias.asname is not None:
         target = alias.asname.name
         return target.value if isinstance(target, cst.Name) else None
-    name = alias.name
+    name: cst.BaseExpression = alias.name
+    # ``import a.b`` binds ``a``.
+    while isinstance(name, cst.Attribute):
+        name = name.value
     return name.value if isinstance(name, cst.Name) else None
 
 

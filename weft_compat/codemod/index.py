@@ -348,6 +348,24 @@ class ProjectIndex:
         else:
             self.celery_tasks[qualified] = f"its class stays on Celery: {cls.reason}"
 
+    def celery_tasks_of(self, facts: ModuleFacts) -> str | None:
+        """Why some task (or task class) of the module stays in Celery form, if one does:
+        kept by an option, or made by a decorator the index does not recognise."""
+        prefix = f"{facts.module}." if facts.module else ""
+        for name in sorted(self.celery_tasks):
+            local = name.removeprefix(prefix)
+            if name.startswith(prefix) and "." not in local:
+                return f"task {local} stays on Celery ({self.celery_tasks[name]})"
+        for name in sorted(facts.classes):
+            found = self.task_classes.get(self.canonical(_join(facts.module, name)))
+            if found is not None and not found.weft:
+                return f"task class {name} stays on Celery ({found.reason})"
+        for name, function in sorted(facts.functions.items()):
+            for decorator in function.decorators:
+                if unrecognised_task_decorator(self, decorator):
+                    return f"task {name}'s decorator {decorator} is not one the codemod knows"
+        return None
+
     def canonical(self, qualified: str) -> str:
         """Follow re-exports (``pkg.app`` → ``pkg.celery.app``) to the defining name."""
         known = self._canonical.get(qualified)
@@ -423,3 +441,22 @@ def wrapper_reason(qualified: str, wrapper: Wrapper) -> str:
     return (
         f"it is made by {qualified.rpartition('.')[2]}(), which stays on Celery: {wrapper.reason}"
     )
+
+
+def unrecognised_task_decorator(index: ProjectIndex, qualified: str) -> bool:
+    """Whether ``qualified`` looks like a task decorator the index does not recognise:
+    ``x.task`` on something not known as an app, or Celery 3's ``celery.task`` ones."""
+    canonical = index.canonical(qualified)
+    if index.is_task_decorator(canonical):
+        return False
+    if canonical in CELERY_3_DECORATORS:
+        return True
+    owner, _, attribute = canonical.rpartition(".")
+    return attribute in ("task", "shared_task") and bool(owner)
+
+
+# Celery 3's decorators, gone from Celery 5.
+CELERY_3_DECORATORS = frozenset(
+    {"celery.task", "celery.task.task", "celery.task.periodic_task", "celery.decorators.task",
+     "celery.decorators.periodic_task"}
+)  # fmt: skip
