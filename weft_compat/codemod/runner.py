@@ -9,7 +9,6 @@ rewrites the files holding their plumbing once more, with that decision.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import os
 import tempfile
@@ -20,6 +19,7 @@ from dataclasses import dataclass
 from weft_compat.codemod.apps import decide
 from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
 from weft_compat.codemod.index import ProjectIndex
+from weft_compat.codemod.parsing import parse_module
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
 from weft_compat.codemod.rules import rule_classes
 from weft_compat.codemod.sources import iter_python_files, might_use_celery, module_name
@@ -49,7 +49,7 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
     if not might_use_celery(source):
         return FileOutcome(path, Status.SKIPPED)
     try:
-        tree = ast.parse(source)
+        tree, exact = parse_module(source)
     except (SyntaxError, ValueError) as exc:
         line = getattr(exc, "lineno", None) or 1
         message = getattr(exc, "msg", None) or str(exc)
@@ -59,7 +59,8 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
     facts = collect_facts(
         tree, module, package, scan_calls=scan, scan_bodies=wants_body_scan(source)
     )
-    return Pending(path, facts, statement_rows(tree, source))
+    # Rows only from ``ast``'s own tree: newer syntax is parsed whole (``parsing``).
+    return Pending(path, facts, statement_rows(tree, source) if exact else ())
 
 
 def _index_file(path: str, _: None) -> Pending | FileOutcome:

@@ -15,6 +15,7 @@ from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.outline import Outline, outline
+from weft_compat.codemod.parsing import parses
 from weft_compat.codemod.positions import locate, locate_in_statements
 from weft_compat.codemod.relevance import relevance_pattern
 from weft_compat.codemod.report import (
@@ -209,8 +210,10 @@ def _migrate(
     try:
         ast.parse(new_source)
     except SyntaxError as exc:
-        message = f"the rewrite would not parse ({exc.msg}), so the file was left as is"
-        return failure(path, UNSAFE_REWRITE, message)
+        # A file in newer syntax than this interpreter's is checked by LibCST's parser.
+        if rows or not parses(new_source):
+            message = f"the rewrite would not parse ({exc.msg}), so the file was left as is"
+            return failure(path, UNSAFE_REWRITE, message)
     before = source.decode(module.encoding)
     deleted = context.delete_if_empty and _only_prose(final)
     if deleted:
