@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.codemod.tools import check_noop, check_rewritten
+from tests.codemod.tools import check_flagged, check_noop, check_rewritten
 
 RULES = ("apply_async",)
 TASKS = {
@@ -110,3 +110,63 @@ def test_a_publish_timeout_never_becomes_a_time_limit() -> None:
         modules=TASKS,
     )
     assert outcome.new_source is not None and b"timeout" not in outcome.new_source
+
+
+SIGNATURE_RULES = ("apply_async", "canvas", "delay_unresolved", "call_options")
+
+
+def test_a_signature_applied_at_once_is_one_enqueue() -> None:
+    outcome = check_rewritten(
+        HEAD + "send.s(1, resend=True).apply_async()\n",
+        HEAD + "send.enqueue(1, resend=True)\n",
+        SIGNATURE_RULES,
+        modules=TASKS,
+    )
+    assert outcome.findings == []
+
+
+def test_a_signature_with_options() -> None:
+    check_rewritten(
+        HEAD + "send.si(1).apply_async(countdown=10, queue='q')\n",
+        HEAD + "send.using(countdown=10, queue='q').enqueue(1)\n",
+        SIGNATURE_RULES,
+        modules=TASKS,
+    )
+
+
+def test_signature_with_args_and_options_of_its_own() -> None:
+    check_rewritten(
+        HEAD + "send.signature((1,), {'resend': True}, queue='a').apply_async(queue='b')\n",
+        HEAD + "send.using(queue='b').enqueue(1, resend=True)\n",
+        SIGNATURE_RULES,
+        modules=TASKS,
+    )
+
+
+def test_a_signature_delayed_without_arguments() -> None:
+    check_rewritten(
+        HEAD + "send.s(2).delay()\n", HEAD + "send.enqueue(2)\n", SIGNATURE_RULES, modules=TASKS
+    )
+
+
+def test_a_signature_given_more_arguments_stays_canvas() -> None:
+    # Celery puts the dispatch's arguments first: not one plain enqueue.
+    check_flagged(HEAD + "send.s(2).delay(1)\n", ["WC201", "WC205"], SIGNATURE_RULES, modules=TASKS)
+
+
+def test_a_signature_of_an_unknown_task_is_reported() -> None:
+    check_flagged(
+        "from proj.other import job\n\njob.s(1).apply_async()\n",
+        ["WC201", "WC205"],
+        SIGNATURE_RULES,
+        modules=TASKS,
+    )
+
+
+def test_a_signature_with_a_refused_option_stays() -> None:
+    check_flagged(
+        HEAD + "send.s(1).apply_async(link=other.s())\n",
+        ["WC201", "WC205", "WC205"],
+        SIGNATURE_RULES,
+        modules=TASKS,
+    )

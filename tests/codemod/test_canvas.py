@@ -37,3 +37,24 @@ def test_self_replace_in_a_bound_task() -> None:
 
 def test_builtin_map_and_string_replace_are_left_alone() -> None:
     check_noop("def f(self, s):\n    map(str, s)\n    return self.replace('a', 'b')\n", RULES)
+
+
+@pytest.mark.parametrize("method", ["s", "si"])
+def test_a_signature_of_something_not_known_as_a_task_is_reported(method: str) -> None:
+    outcome = check_flagged(f"from proj.jobs import job\n\njob.{method}(1)\n", ["WC205"], RULES)
+    assert f"job.{method}(...) looks like a Celery signature" in outcome.findings[0].message
+
+
+def test_a_signature_on_self_is_reported() -> None:
+    check_flagged("def f(self):\n    return self.s(1)\n", ["WC205"], RULES)
+
+
+def test_literal_receivers_are_no_signature() -> None:
+    check_noop("x = 'a'.s(1)\n", RULES)
+
+
+def test_a_known_task_s_signature_still_says_canvas() -> None:
+    outcome = check_flagged(
+        "from proj.tasks import a\n\nchain_of = [a.s(1)]\n", ["WC205"], RULES, modules=TASKS
+    )
+    assert "builds a Celery signature" in outcome.findings[0].message

@@ -25,6 +25,7 @@ from weft_compat.codemod.statements import Lines, Row
 SPELLINGS = (
     rb"(?i:celery|weft)|delay|apply_async|AsyncResult|send_task|revoke|enqueue|replace"
     rb"|patch|beat_schedule|add_periodic_task|DJANGO_SETTINGS_MODULE|\\[xuUN0-7]"
+    rb"|\.si?\("
 )
 _WORD_BEFORE = rb"(?<![A-Za-z0-9_])"
 _WORD_AFTER = rb"(?![A-Za-z0-9_])"

@@ -12,10 +12,12 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.rules._shared import (
     CALL_OPTIONS,
     keyword_arg,
     keyword_name,
+    method_call,
     string_value,
 )
 from weft_compat.codemod.rules.base import Rule
@@ -109,6 +111,47 @@ def split_call(args: Sequence[cst.Arg]) -> tuple[list[cst.Arg], list[cst.Arg]] |
     return call_args, options
 
 
+SIGNATURES = frozenset({"s", "si", "signature", "subtask"})
+_SIGNATURE_DISPATCH = frozenset({"apply_async", "delay"})
+
+
+def signature_call(
+    context: FileContext, call: cst.Call
+) -> tuple[list[cst.Arg], list[cst.Arg]] | None:
+    """``(call arguments, options)`` for ``task.s(...).apply_async(...)`` (or ``.si``,
+    ``.signature(args, kwargs)``, ``.delay()``) on a known task, when it is the same as
+    one enqueue: the dispatch adds no arguments of its own (Celery would prepend them)."""
+    method = method_call(call)
+    if method is None or method[1] not in _SIGNATURE_DISPATCH:
+        return None
+    inner = method[0]
+    if not isinstance(inner, cst.Call):
+        return None
+    built = method_call(inner)
+    if built is None or built[1] not in SIGNATURES or context.task(built[0]) is None:
+        return None
+    if any(arg.star for arg in (*inner.args, *call.args)):
+        return None
+    if built[1] in ("s", "si"):
+        call_args = [arg.with_changes(comma=cst.MaybeSentinel.DEFAULT) for arg in inner.args]
+        signature_options: list[cst.Arg] = []
+    else:
+        split = split_call(inner.args)
+        if split is None:
+            return None
+        call_args, signature_options = split
+    if method[1] == "delay":
+        return (call_args, signature_options) if not call.args else None
+    if any(keyword_name(arg) in ("args", "kwargs") or arg.keyword is None for arg in call.args):
+        return None
+    options = using_options(call.args, ())
+    if options is None:
+        return None
+    named = {keyword_name(arg) for arg in options}
+    merged = [arg for arg in signature_options if keyword_name(arg) not in named] + options
+    return call_args, merged
+
+
 class ApplyAsync(Rule):
     """Rewrites ``apply_async`` on known tasks when its options carry over."""
 
@@ -117,7 +160,16 @@ class ApplyAsync(Rule):
     DESCRIPTION = DESCRIPTION
     GUIDE = "calling.md#wc104-apply_async"
 
+    def visit_Call(self, node: cst.Call) -> None:
+        if signature_call(self.context, node) is not None:
+            # The signature is no canvas once it is one enqueue (canvas, WC205, and
+            # delay_unresolved, WC201, leave it).
+            self.context.claim(node.func)
+            self.context.claim(cst.ensure_type(node.func, cst.Attribute).value)
+
     def leave_Call(self, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        if signature_call(self.context, original_node) is not None:
+            return self._signature(updated_node)
         if dispatched_task(self.context, original_node, _APPLY_ASYNC) is None:
             return updated_node
         split = split_call(updated_node.args)
@@ -127,6 +179,17 @@ class ApplyAsync(Rule):
         func = updated_node.func
         assert isinstance(func, cst.Attribute)  # dispatched_task matched an attribute call
         receiver = func.value
+        if options:
+            receiver = cst.Call(func=cst.Attribute(receiver, cst.Name("using")), args=options)
+        return cst.Call(func=cst.Attribute(receiver, cst.Name("enqueue")), args=call_args)
+
+    def _signature(self, call: cst.Call) -> cst.BaseExpression:
+        planned = signature_call(self.context, call)
+        if planned is None:
+            return call  # a rewrite inside changed its shape: leave it whole
+        call_args, options = planned
+        inner = cst.ensure_type(cst.ensure_type(call.func, cst.Attribute).value, cst.Call)
+        receiver = cst.ensure_type(inner.func, cst.Attribute).value
         if options:
             receiver = cst.Call(func=cst.Attribute(receiver, cst.Name("using")), args=options)
         return cst.Call(func=cst.Attribute(receiver, cst.Name("enqueue")), args=call_args)

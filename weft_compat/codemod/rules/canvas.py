@@ -30,6 +30,8 @@ PRIMITIVES = frozenset(
         "celery.result.ResultSet",
     }
 )
+# Receivers that are never a task.
+LITERALS = (cst.SimpleString, cst.ConcatenatedString, cst.FormattedString, cst.Integer, cst.Float)
 SIGNATURE_METHODS = frozenset({"s", "si", "signature", "subtask", "map", "starmap", "chunks"})
 
 
@@ -66,12 +68,22 @@ class Canvas(Rule):
         if method is None:
             return
         receiver, name = method
+        if self.context.is_claimed(node):
+            return  # one enqueue (apply_async, WC104)
         is_task = self.context.task(receiver) is not None
         if name in SIGNATURE_METHODS and (is_task or self.context.kept_on_celery(receiver)):
             self.report(
                 node,
                 f"{dotted(receiver)}.{name}(...) builds a Celery signature; Weft has no "
                 "canvas, so enqueue the task directly where the workflow needs it",
+            )
+        elif name in ("s", "si") and not isinstance(receiver, LITERALS):
+            label = dotted(receiver) or "this expression"
+            self.report(
+                node,
+                f"{label}.{name}(...) looks like a Celery signature, but {label!r} is not a "
+                "task the codemod found; if it is one, enqueue it directly (Weft has no "
+                "canvas), otherwise ignore this",
             )
         elif name == "replace" and self._bound_task_depth and dotted(receiver) == "self":
             self.report(

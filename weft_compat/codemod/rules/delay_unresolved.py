@@ -43,7 +43,7 @@ class DelayUnresolved(Rule):
         if self.context.is_claimed(node.func):
             return
         receiver, name = method
-        label = dotted(receiver) or "this expression"
+        label = dotted(receiver) or _short(receiver)
         task = self.context.task(receiver)
         kept = self.context.kept_on_celery(receiver) if task is None else None
         if kept is not None:
@@ -86,9 +86,15 @@ class DelayUnresolved(Rule):
         name = node.attr.value
         if name not in _METHODS or id(node) in self._called or self.context.is_claimed(node):
             return
-        label = dotted(node.value) or "this expression"
+        label = dotted(node.value) or _short(node.value)
         self.report(
             node,
             f"{label}.{name} is referenced but not called here (a callback, map(), stored); "
             f"pass {label}.enqueue instead, or a function that calls it",
         )
+
+
+def _short(node: cst.BaseExpression) -> str:
+    """The code of ``node``, shortened for a message."""
+    code = " ".join(cst.Module([]).code_for_node(node).split())
+    return code if len(code) <= 40 else code[:37] + "..."
