@@ -8,7 +8,8 @@ each string is swapped back for the statement it stood for.
 
 Imports, the module's first statement and the first two lines (a docstring, an
 encoding declaration), statements sharing a line with another, and ``elif``
-branches keep their place.
+branches keep their place. Consecutive statements left out of one block share a
+string.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from weft_compat.codemod.relevance import Relevance
 from weft_compat.codemod.statements import Lines, Row
 
 _OPEN = b"'''"
@@ -67,12 +69,38 @@ class Outline:
         return restored
 
 
+def _blank_between(lines: Lines, after: int, before: int) -> bool:
+    """Whether the lines strictly between lines ``after`` and ``before`` hold only blanks
+    and comments."""
+    for text in lines.text[after : before - 1]:
+        stripped = text.strip()
+        if stripped and not stripped.startswith(b"#"):
+            return False
+    return True
+
+
 def outline(
-    source: bytes, rows: Sequence[Row], relevant: re.Pattern[bytes], lines: Lines
+    source: bytes, rows: Sequence[Row], relevant: Relevance, lines: Lines
 ) -> Outline | None:
-    """The stand-in for ``source``, or None when no statement can be left out."""
+    """The stand-in for ``source``, or None when no statement can be left out.
+
+    A run of statements left out one after another in the same block (the same column,
+    nothing but blank lines and comments between them) shares one stand-in: the
+    block's structure and the lines of what follows are the same, and the parser has
+    one string to make where it had one statement each.
+    """
     if not rows or _MARKER in source:
         return None
+    starts = lines.starts
+
+    def cuttable(row: Row) -> bool:
+        return not (
+            row.kind in _IMPORTS
+            or not row.whole_lines
+            or row.line <= _HEAD
+            or relevant.within(starts[row.line - 1], starts[row.end_line])
+        )
+
     kept: list[Row] = list(rows[: rows[0].size + 1])
     pieces: list[bytes] = []
     originals: list[bytes] = []
@@ -81,28 +109,36 @@ def outline(
     while position < len(rows):
         row = rows[position]
         position += 1
-        if (
-            row.kind in _IMPORTS
-            or not row.whole_lines
-            or row.line <= _HEAD
-            or relevant.search(source, lines.starts[row.line - 1], lines.starts[row.end_line])
-        ):
+        if not cuttable(row):
             kept.append(row)
             continue
         position += row.size
-        start = lines.starts[row.line - 1] + row.column
-        end = lines.starts[row.end_line - 1] + len(lines.text[row.end_line - 1].rstrip(b"\r\n"))
+        last = row
+        while position < len(rows):
+            following = rows[position]
+            if (
+                following.column != row.column
+                or following.line <= last.end_line
+                or not cuttable(following)
+                or not _blank_between(lines, last.end_line, following.line)
+            ):
+                break
+            last = following
+            position += following.size + 1
+        start = starts[row.line - 1] + row.column
+        end = starts[last.end_line - 1] + len(lines.text[last.end_line - 1].rstrip(b"\r\n"))
         label = _OPEN + _MARKER + b"%d" % len(originals)
         breaks = b"".join(
             line[len(line.rstrip(b"\r\n")) :]
-            for line in lines.text[row.line - 1 : row.end_line - 1]
+            for line in lines.text[row.line - 1 : last.end_line - 1]
         )
         pieces += [source[cursor:start], label, breaks, _OPEN]
         originals.append(source[start:end])
         cursor = end
-        single = row.line == row.end_line
+        single = row.line == last.end_line
         end_column = row.column + len(label) + len(_OPEN) if single else len(_OPEN)
-        kept.append(Row("Expr", row.line, row.column, row.end_line, end_column, 0, True, False, ()))
+        stand_in = Row("Expr", row.line, row.column, last.end_line, end_column, 0, True, False, ())
+        kept.append(stand_in)
     if not originals:
         return None
     pieces.append(source[cursor:])

@@ -5,7 +5,7 @@ like Celery's (``delay``, ``apply_async``, ``revoke``, ``beat_schedule``, ...), 
 ``CELERY_*`` setting, a patch target, or a name this module binds (by import or
 definition) that resolves to Celery, weft_compat, a task or an app, or that leads to
 one through an attribute. Result handles are names too: those assigned from such
-text. A statement none of whose text matches ``relevance_pattern`` can neither be
+text. A statement none of whose text ``relevance`` marks can neither be
 rewritten nor reported, nor change what a rule remembers between statements.
 
 The check errs towards relevance: substrings rather than words, any name that could
@@ -15,26 +15,39 @@ lead to a known task, and string escapes (which can spell anything).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
 
 from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.statements import Lines, Row
 
-SPELLINGS = (
-    rb"(?i:celery|weft)|delay|apply_async|AsyncResult|send_task|revoke|enqueue|replace"
-    rb"|patch|beat_schedule|add_periodic_task|DJANGO_SETTINGS_MODULE|\\[xuUN0-7]"
-    rb"|\.si?\("
+# Spellings that are relevant wherever they occur: the attributes and methods rules
+# act on, "celery" and "weft" in any case, and string escapes (which can spell anything).
+_LITERALS = (
+    b"delay",
+    b"apply_async",
+    b"AsyncResult",
+    b"send_task",
+    b"revoke",
+    b"enqueue",
+    b"replace",
+    b"patch",
+    b".s(",
+    b".si(",
+    b"beat_schedule",
+    b"add_periodic_task",
+    b"DJANGO_SETTINGS_MODULE",
 )
-_WORD_BEFORE = rb"(?<![A-Za-z0-9_])"
-_WORD_AFTER = rb"(?![A-Za-z0-9_])"
-# A task class's attribute that the rewrite drops (``rate_limit = "10/m"``).
-SPELLINGS += (
-    rb"|(?<![\w.])(?:"
-    + b"|".join(sorted(name.encode() for name in DROPPED))
-    + rb")\s*(?::[^=\r\n]*)?=(?!=)"
-)
+_ANY_CASE = (b"celery", b"weft")
+_ESCAPES = frozenset(bytes([byte]) for byte in b"xuUN01234567")
+_WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
+_WORD_OR_DOT = _WORD | frozenset(b".")
+# A task class's attribute that the rewrite drops (``rate_limit = "10/m"``): the name,
+# not after a word character or a dot, then an assignment (annotated or not).
+_DROPPED = tuple(sorted(name.encode() for name in DROPPED))
+_ASSIGNED = re.compile(rb"\s*(?::[^=\r\n]*)?=(?!=)")
 
 
 def _interesting(qualified: str, index: ProjectIndex, prefixes: frozenset[str]) -> bool:
@@ -65,34 +78,89 @@ def bound_names(facts: ModuleFacts, index: ProjectIndex) -> set[str]:
     return names
 
 
-def _names_pattern(names: Iterable[str]) -> bytes:
-    alternatives = b"|".join(
-        re.escape(name.encode()) for name in sorted(names, key=len, reverse=True)
-    )
-    return _WORD_BEFORE + b"(?:" + alternatives + b")" + _WORD_AFTER
+class Relevance:
+    """Where relevant text starts in one source, and whether a span of it holds any.
+
+    Each spelling and each name is found with a substring search, several times faster
+    than one regular expression of them all, and its surroundings are then checked as
+    such an expression would (word boundaries, a dropped option's ``=``). Spans are
+    whole lines and a match stays on its line (but a dropped option's, whose ``=`` can
+    be on the next), so a span holds a match exactly when one starts in it; an option
+    split over lines counts for the statement it starts in, which only keeps more.
+    """
+
+    def __init__(self, source: bytes, names: Iterable[str]) -> None:
+        self._source = source
+        starts = _spelling_starts(source)
+        for name in names:
+            starts += _word_starts(source, name.encode())
+        starts.sort()
+        self._starts = starts
+
+    def add(self, names: Iterable[str]) -> None:
+        """Count the words ``names`` as relevant too."""
+        for name in names:
+            self._starts += _word_starts(self._source, name.encode())
+        self._starts.sort()
+
+    def within(self, start: int, end: int) -> bool:
+        """Whether relevant text starts in ``source[start:end]``."""
+        position = bisect_left(self._starts, start)
+        return position < len(self._starts) and self._starts[position] < end
 
 
-def _compile(names: set[str]) -> re.Pattern[bytes]:
-    if not names:
-        return re.compile(SPELLINGS)
-    return re.compile(SPELLINGS + b"|" + _names_pattern(names))
+def _occurrences(text: bytes, part: bytes) -> Iterator[int]:
+    position = text.find(part)
+    while position >= 0:
+        yield position
+        position = text.find(part, position + 1)
 
 
-def relevance_pattern(
+def _word_starts(source: bytes, word: bytes) -> list[int]:
+    size, length = len(word), len(source)
+    return [
+        position
+        for position in _occurrences(source, word)
+        if (position == 0 or source[position - 1] not in _WORD)
+        and (position + size == length or source[position + size] not in _WORD)
+    ]
+
+
+def _spelling_starts(source: bytes) -> list[int]:
+    starts = [position for part in _LITERALS for position in _occurrences(source, part)]
+    lowered = source.lower()
+    starts += [position for part in _ANY_CASE for position in _occurrences(lowered, part)]
+    starts += [
+        position
+        for position in _occurrences(source, b"\\")
+        if source[position + 1 : position + 2] in _ESCAPES
+    ]
+    for name in _DROPPED:
+        tail = len(name)
+        starts += [
+            position
+            for position in _occurrences(source, name)
+            if (position == 0 or source[position - 1] not in _WORD_OR_DOT)
+            and _ASSIGNED.match(source, position + tail) is not None
+        ]
+    return starts
+
+
+def relevance(
     source: bytes, facts: ModuleFacts, index: ProjectIndex, rows: Iterable[Row], lines: Lines
-) -> re.Pattern[bytes]:
+) -> Relevance:
     """What marks relevant text in ``source``, whose statements are ``rows``.
 
     The names assigned by relevant assignments may hold result handles, so they
     count too.
     """
     names = bound_names(facts, index)
-    first = _compile(names)
+    found = Relevance(source, names)
     handles = {
         target
         for row in rows
-        if row.targets
-        and first.search(source, lines.starts[row.line - 1], lines.starts[row.end_line])
+        if row.targets and found.within(lines.starts[row.line - 1], lines.starts[row.end_line])
         for target in row.targets
     }
-    return first if handles <= names else _compile(names | handles)
+    found.add(handles - names)
+    return found

@@ -17,7 +17,7 @@ from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.outline import Outline, outline
 from weft_compat.codemod.parsing import parses
 from weft_compat.codemod.positions import locate, locate_in_statements
-from weft_compat.codemod.relevance import relevance_pattern
+from weft_compat.codemod.relevance import relevance
 from weft_compat.codemod.report import (
     PARSE_ERROR,
     UNSAFE_REWRITE,
@@ -125,7 +125,7 @@ def migrate_source(
         rows = _rows(source)
     if rows:
         lines = Lines(source)
-        relevant = relevance_pattern(source, facts, index, rows, lines)
+        relevant = relevance(source, facts, index, rows, lines)
         stand_in = outline(source, rows, relevant, lines)
         if stand_in is not None:
             outcome = _migrate(source, stand_in, stand_in.rows, path, facts, index, rule_classes)
