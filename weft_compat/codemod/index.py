@@ -96,6 +96,9 @@ class ProjectIndex:
     task_classes: dict[str, TaskClass] = field(default_factory=dict)
     wrappers: dict[str, Wrapper] = field(default_factory=dict)
     app_factories: set[str] = field(default_factory=set)
+    # Decorators shaped like a task decorator that the index does not recognise
+    # (``broker.task`` on an unknown ``broker``): rules report them.
+    unknown_decorators: set[str] = field(default_factory=set)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
     # ``module.name`` spellings of an AsyncResult import that the rewrite of that module
@@ -126,6 +129,11 @@ class ProjectIndex:
         for facts in facts_list:
             for name, function in facts.functions.items():
                 index._add_task(index.canonical(_join(facts.module, name)), function)
+                index.unknown_decorators.update(
+                    index.canonical(d)
+                    for d in function.decorators
+                    if unrecognised_task_decorator(index, d)
+                )
             for name, binding in facts.bindings.items():
                 index._add_binding(facts, _join(facts.module, name), binding)
         index.eager_propagates = frozenset(
@@ -404,7 +412,14 @@ class ProjectIndex:
         """Every proper dotted prefix of an alias, task or app name the index holds."""
         if self._prefixes is None:
             found: set[str] = set()
-            for name in (*self.aliases, *self.tasks, *self.celery_tasks, *self.apps):
+            names = (
+                *self.aliases,
+                *self.tasks,
+                *self.celery_tasks,
+                *self.apps,
+                *self.unknown_decorators,
+            )
+            for name in names:
                 parts = name.split(".")
                 found.update(".".join(parts[:end]) for end in range(1, len(parts)))
             self._prefixes = frozenset(found)

@@ -34,6 +34,7 @@ from weft_compat.codemod.rules import (
     task_classes,
     task_decorator,
     task_options,
+    unknown_tasks,
 )
 from weft_compat.codemod.rules.base import Rule
 
@@ -65,6 +66,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             patch_targets.PatchTargets,
             task_base_classes.TaskBaseClasses,
             current_task.CurrentTask,
+            unknown_tasks.UnknownTasks,
         ),
         key=lambda rule: rule.CODE,
     )
