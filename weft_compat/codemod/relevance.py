@@ -36,6 +36,7 @@ _LITERALS = (
     b"patch",
     b".s(",
     b".si(",
+    b".request.",
     b"beat_schedule",
     b"add_periodic_task",
     b"DJANGO_SETTINGS_MODULE",

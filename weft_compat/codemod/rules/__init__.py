@@ -26,6 +26,8 @@ from weft_compat.codemod.rules import (
     on_commit,
     override_settings,
     patch_targets,
+    request_attributes,
+    request_reads,
     result_reads,
     send_task,
     settings,
@@ -67,6 +69,8 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             task_base_classes.TaskBaseClasses,
             current_task.CurrentTask,
             unknown_tasks.UnknownTasks,
+            request_attributes.RequestAttributes,
+            request_reads.RequestReads,
         ),
         key=lambda rule: rule.CODE,
     )

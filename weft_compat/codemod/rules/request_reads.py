@@ -1,0 +1,81 @@
+"""WC214: ``self.request`` attributes weft_compat does not have, and writes to it.
+
+Reading ``self.request.delivery_info``, ``.hostname``, ``.reply_to``, ``.root_id``,
+``.parent_id``, ``.group``, ``.chord``, ``.callbacks``, ``.timelimit``, … raises
+AttributeError on weft_compat's request at run time, so each read is reported with what
+to use instead. ``self.request.chain = None`` (Celery's way to stop the rest of a chain)
+and other writes do nothing on weft_compat, which has no chains; they are reported too.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from weft_compat.codemod.context import FileContext, dotted
+from weft_compat.codemod.rules.request_attributes import RENAMED, SUPPORTED, RequestScope
+
+CODE = "WC214"
+DESCRIPTION = "self.request attributes weft_compat lacks (delivery_info, hostname, root_id, …)"
+_CANVAS = "Weft has no canvas, so there is no chain, group or chord around the call"
+ADVICE = {
+    "delivery_info": "there is no broker delivery; read the queue from the task's options",
+    "properties": "there are no broker message properties; pass what you need as arguments",
+    "reply_to": "there are no reply queues; read results through WeftSubmission",
+    "hostname": "use socket.gethostname() for the host the call runs on",
+    "origin": "the caller's host is not recorded; pass it as an argument if it matters",
+    "root_id": _CANVAS,
+    "parent_id": _CANVAS,
+    "group": _CANVAS,
+    "group_index": _CANVAS,
+    "chord": _CANVAS,
+    "chain": _CANVAS,
+    "callbacks": _CANVAS,
+    "errbacks": _CANVAS,
+    "timelimit": "the limits are the task's time_limit/soft_time_limit options; keep them "
+    "where the task reads them (a setting or a constant)",
+    "eta": "read the due time from the submission's details (WeftSubmission.as_dict())",
+    "expires": "read it from the submission's details (WeftSubmission.as_dict())",
+    "utc": "weft_compat's datetimes are aware",
+    "get": "read the attributes weft_compat has directly (self.request.id, ...)",
+}
+_WRITES = frozenset({"chain", "callbacks", "errbacks", "chord", "group"})
+
+
+class RequestReads(RequestScope):
+    """Reports request attributes that would raise or do nothing on weft_compat."""
+
+    NAME = "request_reads"
+    CODE = CODE
+    DESCRIPTION = DESCRIPTION
+    GUIDE = "bound-tasks.md#wc214-request_reads"
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._written: set[int] = set()
+
+    def visit_Assign(self, node: cst.Assign) -> None:
+        for target in node.targets:
+            expression = target.target
+            if isinstance(expression, cst.Attribute) and self.is_request(expression.value):
+                self._written.add(id(expression))
+                name = expression.attr.value
+                why = "stops the rest of a Celery chain" if name in _WRITES else "sets a value"
+                self.report(
+                    node,
+                    f"{dotted(expression) or 'self.request.' + name} = ... {why}; on "
+                    f"weft_compat it does nothing ({_CANVAS}); remove it, and do not enqueue "
+                    "the follow-up work where it should not run",
+                )
+
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        name = node.attr.value
+        if id(node) in self._written or name in SUPPORTED or name in RENAMED:
+            return
+        if not self.is_request(node.value):
+            return
+        advice = ADVICE.get(name, "weft_compat's request has no such attribute")
+        self.report(
+            node,
+            f"{dotted(node) or 'self.request.' + name} raises AttributeError on weft_compat, "
+            f"whose request has only {', '.join(sorted(SUPPORTED))}: {advice}",
+        )
