@@ -37,6 +37,7 @@ _LITERALS = (
     b".s(",
     b".si(",
     b".request.",
+    b"task_cls",
     b"beat_schedule",
     b"add_periodic_task",
     b"DJANGO_SETTINGS_MODULE",

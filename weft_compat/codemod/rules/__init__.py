@@ -34,6 +34,7 @@ from weft_compat.codemod.rules import (
     signals,
     task_base_classes,
     task_classes,
+    task_cls,
     task_decorator,
     task_options,
     unknown_tasks,
@@ -71,6 +72,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             unknown_tasks.UnknownTasks,
             request_attributes.RequestAttributes,
             request_reads.RequestReads,
+            task_cls.TaskCls,
         ),
         key=lambda rule: rule.CODE,
     )
