@@ -2,13 +2,16 @@
 
 Each shortcut is checked against the plain computation it replaces: the rules'
 walk against LibCST's own transformer, positions found per statement against
-positions from the whole module, spliced code against the whole module's code, and
-a migration over the outline against one over the whole source.
+positions from the whole module, spliced code against the whole module's code, a
+migration over the outline against one over the whole source (here and over a
+generated Celery project), and the parse check of the changed statements against a
+parse of the whole result.
 """
 
 from __future__ import annotations
 
 import ast
+import random
 import textwrap
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import celery
 import libcst as cst
 import pytest
 
+from benchmarks.celery_tree import generate
 from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
@@ -24,7 +28,9 @@ from weft_compat.codemod.positions import locate, locate_in_statements
 from weft_compat.codemod.rules import ALL_RULES
 from weft_compat.codemod.rules.base import Dispatcher, Rule
 from weft_compat.codemod.runner import Pending, index_source
-from weft_compat.codemod.statements import map_statements, statement_rows
+from weft_compat.codemod.sources import iter_python_files
+from weft_compat.codemod.statements import Lines, map_statements, statement_rows
+from weft_compat.codemod.syntax import piece_starts, syntax_error
 from weft_compat.codemod.transform import migrate_source
 
 ODD_LAYOUTS = {
@@ -201,3 +207,84 @@ def test_a_migration_is_the_same_with_or_without_the_shortcuts(path: str, source
     # Without statement rows there is no outline, no statement map and no splicing.
     plain = migrate_source(source, path, pending.facts, index, ALL_RULES, ())
     assert quick == plain
+
+
+def test_a_generated_project_migrates_the_same_with_or_without_the_shortcuts(
+    tmp_path: Path,
+) -> None:
+    generate(tmp_path, apps=6, seed=5)
+    paths = iter_python_files([str(tmp_path)])
+    indexed = [index_source(path, Path(path).read_bytes()) for path in paths]
+    pending = [item for item in indexed if isinstance(item, Pending)]
+    index = ProjectIndex.build(item.facts for item in pending)
+    assert len(pending) > 20
+    for item in pending:
+        source = Path(item.path).read_bytes()
+        quick = migrate_source(source, item.path, item.facts, index, ALL_RULES, item.rows)
+        plain = migrate_source(source, item.path, item.facts, index, ALL_RULES, ())
+        assert quick == plain, item.path
+
+
+# Lines a rewrite gone wrong could leave: some parse on their own, some only in place,
+# some never.
+FRAGMENTS = (
+    b"x = 1\n",
+    b"pass\n",
+    b"# a comment\n",
+    b"\n",
+    b"if x:\n",
+    b"else:\n",
+    b"    y = 2\n",
+    b"x = (\n",
+    b")\n",
+    b'"""\n',
+    b"def f():\n",
+    b"@decorator\n",
+    b"x = 1 \\\n",
+    b"from weft_compat import weft_task\n",
+    b"return\n",
+)
+
+
+def _mutations(source: bytes, seed: int) -> list[bytes]:
+    """``source`` with lines inserted, deleted or doubled at random places."""
+    rng = random.Random(seed)
+    lines = source.splitlines(keepends=True)
+    results = []
+    for _ in range(12):
+        changed = list(lines)
+        for _ in range(rng.randrange(1, 4)):
+            where = rng.randrange(len(changed) + 1)
+            action = rng.randrange(3)
+            if action == 0 or not changed:
+                changed.insert(where, rng.choice(FRAGMENTS))
+            elif action == 1:
+                del changed[min(where, len(changed) - 1)]
+            else:
+                changed.insert(where, changed[min(where, len(changed) - 1)])
+        results.append(b"".join(changed))
+    return results
+
+
+def _whole(new: bytes) -> str | None:
+    try:
+        ast.parse(new)
+    except SyntaxError as exc:
+        return exc.msg
+    return None
+
+
+@pytest.mark.parametrize(("path", "source"), SOURCES, ids=IDS)
+def test_parsing_the_changed_statements_says_what_parsing_the_whole_result_says(
+    path: str, source: bytes
+) -> None:
+    rows = statement_rows(ast.parse(source), source)
+    if not rows:
+        pytest.skip("ast's offsets do not index this source")
+    starts = piece_starts(rows, Lines(source))
+    pending = _pending(path, source)
+    index = ProjectIndex.build([pending.facts])
+    migrated = migrate_source(source, path, pending.facts, index, ALL_RULES, pending.rows)
+    for new in [migrated.new_source or source, *_mutations(source, len(source))]:
+        error = syntax_error(source, new, starts)
+        assert (error.msg if error else None) == _whole(new)

@@ -34,6 +34,7 @@ from weft_compat.codemod.statements import (
     map_statements,
     statement_rows,
 )
+from weft_compat.codemod.syntax import piece_starts, syntax_error
 
 FAILURE_GUIDE = "codemod.md#files-the-codemod-cannot-process"
 
@@ -123,15 +124,19 @@ def migrate_source(
     """
     if rows is None:
         rows = _rows(source)
+    starts = None
     if rows:
         lines = Lines(source)
+        starts = piece_starts(rows, lines)
         relevant = relevance(source, facts, index, rows, lines)
         stand_in = outline(source, rows, relevant, lines)
         if stand_in is not None:
-            outcome = _migrate(source, stand_in, stand_in.rows, path, facts, index, rule_classes)
+            outcome = _migrate(
+                source, stand_in, stand_in.rows, path, facts, index, rule_classes, starts
+            )
             if outcome is not None:
                 return outcome
-    outcome = _migrate(source, None, rows, path, facts, index, rule_classes)
+    outcome = _migrate(source, None, rows, path, facts, index, rule_classes, starts)
     assert outcome is not None  # only an outline can be given up on
     return outcome
 
@@ -152,10 +157,12 @@ def _migrate(
     facts: ModuleFacts,
     index: ProjectIndex,
     rule_classes: Sequence[type[Rule]],
+    starts: list[int] | None,
 ) -> FileOutcome | None:
     """One pass over ``source``, or over its outline (None: the outline did not work).
 
-    ``rows`` are the statement rows of what LibCST parses, if known.
+    ``rows`` are the statement rows of what LibCST parses, if known; ``starts`` where
+    ``source``'s top-level statements start, if known (see ``syntax``).
     """
     parsed = source if stand_in is None else stand_in.source
     try:
@@ -207,13 +214,11 @@ def _migrate(
         return FileOutcome(
             path, Status.UNCHANGED, findings, app_uses=uses, app_plumbing=plumbing_apps
         )
-    try:
-        ast.parse(new_source)
-    except SyntaxError as exc:
-        # A file in newer syntax than this interpreter's is checked by LibCST's parser.
-        if rows or not parses(new_source):
-            message = f"the rewrite would not parse ({exc.msg}), so the file was left as is"
-            return failure(path, UNSAFE_REWRITE, message)
+    error = syntax_error(source, new_source, starts)
+    # A file in newer syntax than this interpreter's is checked by LibCST's parser.
+    if error is not None and (rows or not parses(new_source)):
+        message = f"the rewrite would not parse ({error.msg}), so the file was left as is"
+        return failure(path, UNSAFE_REWRITE, message)
     before = source.decode(module.encoding)
     deleted = context.delete_if_empty and _only_prose(final)
     if deleted:
