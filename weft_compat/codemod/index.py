@@ -99,6 +99,8 @@ class ProjectIndex:
     # Decorators shaped like a task decorator that the index does not recognise
     # (``broker.task`` on an unknown ``broker``): rules report them.
     unknown_decorators: set[str] = field(default_factory=set)
+    # Every module-level class of the tree (an object of one is no JSON value).
+    classes: set[str] = field(default_factory=set)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
     # ``module.name`` spellings of an AsyncResult import that the rewrite of that module
@@ -123,6 +125,11 @@ class ProjectIndex:
         for facts in facts_list:
             for name in facts.app_names:
                 index.apps.add(index.canonical(_join(facts.module, name)))
+        index.classes = {
+            index.canonical(_join(facts.module, name))
+            for facts in facts_list
+            for name in facts.classes
+        }
         index._find_apps(facts_list)
         index._find_task_classes(facts_list)
         index._find_wrappers(facts_list)

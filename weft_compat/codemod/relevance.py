@@ -38,6 +38,8 @@ _LITERALS = (
     b".si(",
     b".request.",
     b"task_cls",
+    b".objects.",
+    b"get_object_or_404",
     b"beat_schedule",
     b"add_periodic_task",
     b"DJANGO_SETTINGS_MODULE",

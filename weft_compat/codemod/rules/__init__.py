@@ -32,6 +32,7 @@ from weft_compat.codemod.rules import (
     send_task,
     settings,
     signals,
+    task_arguments,
     task_base_classes,
     task_classes,
     task_cls,
@@ -73,6 +74,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             request_attributes.RequestAttributes,
             request_reads.RequestReads,
             task_cls.TaskCls,
+            task_arguments.TaskArguments,
         ),
         key=lambda rule: rule.CODE,
     )

@@ -7,7 +7,11 @@ _EAGER = (
     "fixture / weft_compat.testing.immediate() (a decorator or a with block)"
 )
 _BROKER = "delete it: Weft brings its own broker (WEFT_COMPAT['CONTEXT'] picks its directory)"
-_JSON = "delete it: weft_compat always serialises with JSON"
+_JSON = (
+    "delete it: weft_compat always serialises with JSON, so arguments a pickle serializer "
+    "took (model instances, objects, sets) fail when the call is enqueued; WC215 reports "
+    "the calls it can tell, pass primary keys or plain values there"
+)
 _WORKER = "delete it: pools run as Weft tasks (`weft-compat worker`, migration_guide/workers.md)"
 _ROUTING = "delete it and set queue= on the tasks that need one"
 _IMPORTS = "becomes WEFT_COMPAT['IMPORTS'] (the modules every worker imports at start)"
