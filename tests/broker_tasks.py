@@ -40,7 +40,7 @@ def explode(message: str) -> None:
     raise LookupError(message)
 
 
-@weft_task(soft_time_limit=1, time_limit=10)
+@weft_task(soft_time_limit=1, time_limit=60)
 def cleans_up_after_soft_limit() -> str:
     try:
         time.sleep(8)

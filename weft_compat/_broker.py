@@ -21,6 +21,7 @@ from weft_compat._config import context_path
 
 __all__ = [
     "DUE_QUEUE",
+    "MOVER_BELL",
     "MOVER_REGISTRY",
     "Broker",
     "call_record",
@@ -29,6 +30,7 @@ __all__ = [
     "control_queue",
     "get_broker",
     "pending_queue",
+    "pool_bell",
     "pool_key",
     "registry_queue",
     "running_queue",
@@ -88,6 +90,15 @@ def claimed_queue(mover_tid: str) -> str:
 def claimed_prefix() -> str:
     """The name prefix of every mover's claimed queue."""
     return f"{PREFIX}.claimed."
+
+
+def pool_bell(queue: str) -> str:
+    """The doorbell (`_doorbell`) a pool's idle processes wait on for `queue`."""
+    return f"pool.{queue}"
+
+
+# The doorbell movers wait on for newly deferred calls.
+MOVER_BELL: Final = "mover"
 
 
 def control_queue(master_tid: str) -> str:

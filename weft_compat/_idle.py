@@ -4,10 +4,10 @@ Celery never leaves a worker running behind its user's back, so what `enqueue` s
 on demand leaves once it has had nothing to do for the `IDLE_TIMEOUT` setting's seconds
 (workers started on purpose, with `weft-compat worker`, stay until stopped). Leaving
 takes two steps, because an enqueuing process trusts its last look at a registry for a
-few seconds: the worker first takes its registry entry away and keeps serving for
+few seconds: the worker first marks its registry entry `leaving` and keeps serving for
 `LEAVE_GRACE_SECONDS` (longer than any process trusts a look), so anything enqueued
-meanwhile is either served by it or finds no entry and starts another worker; then it
-stops, unless work arrived during the grace, in which case it registers again and stays.
+meanwhile is either served by it or finds no serving entry and starts another worker;
+then it stops, unless work arrived during the grace, in which case it serves on.
 """
 
 from __future__ import annotations

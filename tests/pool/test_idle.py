@@ -21,7 +21,7 @@ from weft_compat import WeftSubmission
 from weft_compat._broker import close_thread_broker
 from weft_compat._client import close_thread_client, get_client
 from weft_compat.pool import pools, start_pool, stop_pool
-from weft_compat.pool._registry import is_live
+from weft_compat.pool._registry import live_master_ids
 from weft_compat.shutdown import stop_context
 
 pytestmark = pytest.mark.broker
@@ -99,7 +99,7 @@ def test_pools_movers_and_the_manager_started_on_demand_leave_once_idle(
             f"still running: {processes_of(fresh_context)}, pools {pools()}"
         )
         time.sleep(0.5)
-    assert not any(is_live(tid) for tid in masters)
+    assert not set(masters) & live_master_ids()
     assert not pools()
 
 
@@ -112,7 +112,7 @@ def test_a_pool_started_on_purpose_stays_however_long_it_idles(
     try:
         time.sleep(15)  # Past the idle timeout and the leaving grace.
         assert [entry.tid for entry in pools("on-purpose")] == [tid]
-        assert is_live(tid)
+        assert tid in live_master_ids()
     finally:
         stop_pool("on-purpose")
 
@@ -128,6 +128,8 @@ def test_weft_compat_stop_leaves_no_process_of_the_context_and_loses_nothing(
             sys.executable,
             "-c",
             "from tests import broker_tasks\n"
+            # An isolated call, so Weft's manager runs too.
+            "assert broker_tasks.add.using(lane='isolated').enqueue(1, 2).wait(timeout=120) == 3\n"
             "print(broker_tasks.add.using(queue='kept', countdown=3600).enqueue(1, 2).tid)",
         ],
         env=environment,
@@ -154,3 +156,17 @@ def test_weft_compat_stop_leaves_no_process_of_the_context_and_loses_nothing(
     assert not get_client().managers.list()
     # The deferred call waits in the broker for the next start.
     assert WeftSubmission.from_tid(deferred).state == "PENDING"
+
+
+def test_a_pool_of_two_is_three_processes_and_nothing_else(
+    fresh_context: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("DJANGO_SETTINGS_MODULE")
+    start_pool("counted", 2)
+    deadline = time.monotonic() + 60
+    while len(processes_of(fresh_context)) < 3:
+        assert time.monotonic() < deadline, processes_of(fresh_context)
+        time.sleep(0.2)
+    time.sleep(1)  # Nothing else starts: no Weft manager, no helper processes.
+    assert len(processes_of(fresh_context)) == 3
+    assert not get_client().managers.list()

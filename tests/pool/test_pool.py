@@ -17,7 +17,6 @@ import pytest
 from tests import broker_tasks
 from weft_compat import WeftSubmission
 from weft_compat._broker import get_broker, pending_queue, pool_key
-from weft_compat._client import get_client
 from weft_compat._outcome import REDELIVERED, read_events
 from weft_compat._submit import prepare_call
 from weft_compat.pool import pools, start_pool, stop_pool
@@ -107,14 +106,28 @@ def test_stopping_and_restarting_the_pool_loses_no_call(queue: str) -> None:
     assert [handle.result(timeout=60).value for handle in handles] == ["woke up"] * 8
 
 
-def test_a_master_stopped_by_weft_puts_its_running_call_back(queue: str) -> None:
-    master = start_pool(queue, concurrency=1)
-    handle = broker_tasks.sleeps.using(queue=queue).enqueue(2)
+def test_a_master_stopped_twice_puts_its_running_call_back_at_once(queue: str) -> None:
+    start_pool(queue, concurrency=1)
+    handle = broker_tasks.sleeps.using(queue=queue).enqueue(30)
     wait_until(lambda: handle.status() == "running")
-    get_client().task(master).stop()
+    [master] = pools(queue)
+    os.kill(master.pid, signal.SIGTERM)  # Warm: the running call would be let finish...
+    time.sleep(1)  # (Two signals sent at once may arrive as one.)
+    os.kill(master.pid, signal.SIGTERM)  # ...cold: it goes back to the queue now.
     wait_until(lambda: not pools(queue))
     assert handle.state == "PENDING"
+    # Put back as it was, not counted as a lost delivery.
+    assert not any(event.get("event") == REDELIVERED for event in read_events(handle.tid))
+
+
+def test_a_master_killed_outright_has_its_call_redelivered_by_the_next(queue: str) -> None:
     start_pool(queue, concurrency=1)
+    handle = broker_tasks.sleeps.using(queue=queue).enqueue(2)
+    wait_until(lambda: handle.status() == "running")
+    [master] = pools(queue)
+    os.killpg(os.getpgid(master.pid), signal.SIGKILL)  # The master and its pool process.
+    wait_until(lambda: not pools(queue))
+    start_pool(queue, concurrency=1)  # Its first orphan scan finds the dead master's call.
     assert handle.result(timeout=60).value == "woke up"
 
 

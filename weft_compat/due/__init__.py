@@ -1,7 +1,7 @@
 """Deferred execution: countdown, eta and retries held in Weft's broker until due.
 
 A deferred call waits as a message in the due queue (no process sleeps for it); a mover,
-a long-lived Weft task started on demand, submits each one to its lane when it is due,
+a process of its own started on demand, submits each one to its lane when it is due,
 exactly once even when movers die or run side by side. See migration_guide/scheduling.md.
 """
 

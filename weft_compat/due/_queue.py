@@ -17,7 +17,15 @@ import time
 from typing import TYPE_CHECKING
 
 from weft_compat import _serialization
-from weft_compat._broker import DUE_QUEUE, call_record, claimed_prefix, get_broker, pool_key
+from weft_compat._broker import (
+    DUE_QUEUE,
+    MOVER_BELL,
+    call_record,
+    claimed_prefix,
+    get_broker,
+    pool_key,
+)
+from weft_compat._doorbell import ring
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome, TaskError, write_outcome
 from weft_compat._states import RETRY, REVOKED
@@ -51,7 +59,9 @@ def defer(envelope: Envelope, need: WorkerConfig) -> str:
     if envelope.lane == "pooled":
         key = pool_key(envelope.queue or "default", envelope.settings_module)
         ensure_pool(key, envelope.concurrency or 1, envelope.prefetch_multiplier, need=need)
-    return str(get_broker().write(DUE_QUEUE, envelope.to_json()))
+    call_id = str(get_broker().write(DUE_QUEUE, envelope.to_json()))
+    ring(MOVER_BELL)
+    return call_id
 
 
 def schedule_retry(
@@ -95,6 +105,7 @@ def schedule_retry(
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise
             continue
+        ring(MOVER_BELL)
         return str(due_id)
     raise AssertionError("unreachable")
 

@@ -1,7 +1,7 @@
 """Which movers run, and starting one when deferred work exists and none does.
 
-A mover is a long-lived Weft function task (`weft_compat.due.mover:serve`), registered
-in `weft_compat.movers` the way pool masters are registered per queue. Deferring a call
+A mover is a process of its own (`python -m weft_compat.due.mover`), registered in
+`weft_compat.movers` with a lease, the way pool masters are registered per queue. Deferring a call
 (a countdown, an eta or a retry) starts one if none is live, checked at most every few
 seconds per process; pool masters (those `weft-compat worker` starts too) and handles
 reading a call that waits to be due check as well, so a mover that died is replaced
@@ -23,52 +23,68 @@ from weft_compat._broker import (
     control_queue,
     get_broker,
 )
-from weft_compat._client import get_client
 from weft_compat._config import context_path, current_settings
+from weft_compat._lease import WorkerEntry, entries_in, host_id, is_live, live_ids, register
+from weft_compat._process import spawn_detached
 from weft_compat._worker_config import WorkerConfig, deployment_config
-from weft_compat.pool._registry import MasterEntry, entries_in, is_live, register
 
-__all__ = ["MOVER_TARGET", "ensure_mover", "live_movers", "start_mover", "stop_movers"]
+__all__ = [
+    "MOVER_MODULE",
+    "ensure_mover",
+    "live_movers",
+    "mover_entry",
+    "start_mover",
+    "stop_movers",
+]
 
-MOVER_TARGET: Final = "weft_compat.due.mover:serve"
+MOVER_MODULE: Final = "weft_compat.due.mover"
 _RECHECK_SECONDS: Final = 5.0
 
 _lock = threading.Lock()
 _verified: dict[tuple[int, str | None], tuple[float, WorkerConfig]] = {}
 
 
-def live_movers() -> list[MasterEntry]:
-    """The movers Weft reports live; entries of ended movers are dropped on the way."""
+def live_movers() -> list[WorkerEntry]:
+    """The live movers (leaving ones included); entries of ended movers are dropped."""
     live = []
     for entry in entries_in(MOVER_REGISTRY):
-        if is_live(entry.tid, registered_at=entry.message_id):
+        if is_live(entry):
             live.append(entry)
         else:
             get_broker().delete_message_ids(MOVER_REGISTRY, [entry.message_id])
     return live
 
 
+def mover_entry(payload: dict[str, Any], pid: int) -> WorkerEntry:
+    """The registry entry of the mover started with `payload`, as process `pid`."""
+    return WorkerEntry(
+        tid=str(payload["tid"]),
+        concurrency=0,
+        autostarted=bool(payload.get("autostarted")),
+        message_id=0,
+        config=WorkerConfig.from_data(payload.get("config")),
+        host=host_id(),
+        pid=pid,
+    )
+
+
 def start_mover(*, autostarted: bool = False, config: WorkerConfig | None = None) -> str:
-    """Submit a mover task, register it, and return its tid.
+    """Start a detached mover, register it, and return its id.
 
     The mover submits deferred calls with `config` (default: what this process has
     registered) as what their workers may load.
     """
     config = config if config is not None else deployment_config()
     payload: dict[str, Any] = {
+        "tid": str(get_broker().generate_timestamp()),
         "context": context_path(),
         "config": config.to_data(),
         "autostarted": autostarted,
         "idle_timeout": current_settings().IDLE_TIMEOUT,
     }
-    template = {
-        "name": "weft_compat.due:mover",
-        "spec": {"type": "function", "function_target": MOVER_TARGET},
-        "metadata": {"weft_compat.mover": True},
-    }
-    handle = get_client().submit(template, payload={"payload": payload})
-    register(MOVER_REGISTRY, handle.tid, 0, autostarted=autostarted, config=config)
-    return handle.tid
+    pid = spawn_detached(MOVER_MODULE, payload, log_name=f"weft_compat-mover-{payload['tid']}")
+    register(MOVER_REGISTRY, mover_entry(payload, pid))
+    return str(payload["tid"])
 
 
 def ensure_mover(
@@ -93,7 +109,7 @@ def ensure_mover(
         fresh = seen is not None and time.monotonic() - seen[0] < _RECHECK_SECONDS
         if fresh and seen is not None and seen[1].covers(need):
             return
-        live = live_movers()
+        live = [entry for entry in live_movers() if not entry.leaving]
         served = WorkerConfig()
         for entry in live:
             served = served.union(entry.config)
@@ -131,7 +147,8 @@ def stop_movers(*, timeout: float | None = 30.0) -> list[str]:
     deadline = None if timeout is None else time.monotonic() + timeout
     waiting = list(entries)
     while waiting:
-        waiting = [entry for entry in waiting if is_live(entry.tid, registered_at=entry.message_id)]
+        serving = live_ids([MOVER_REGISTRY])
+        waiting = [entry for entry in waiting if entry.tid in serving]
         if waiting and deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(
                 f"movers {[entry.tid for entry in waiting]} did not stop within {timeout!r}s"

@@ -1,7 +1,9 @@
 """The mover: submits each deferred call when it is due, exactly once.
 
-`serve` runs as a long-lived Weft function task. It keeps the due queue's calls in a
-heap ordered by due time, learning new ones as they are written, and at each due time:
+`serve` runs as a process of its own (`python -m weft_compat.due.mover`, started on
+demand, detached), with a registry entry renewed as a lease (`_lease`). It keeps the due
+queue's calls in a heap ordered by due time, learning new ones as they are written, and
+at each due time:
 
 - a call that expired meanwhile ends `REVOKED`;
 - a pooled call is moved, in one broker operation keeping its id, into its queue's
@@ -21,38 +23,43 @@ logged and tried again a few seconds later, without holding up the others.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import heapq
 import json
 import logging
 import os
 import signal
+import sys
 import time
 from types import FrameType
 from typing import Any, Final
 
 from weft_compat._broker import (
     DUE_QUEUE,
+    MOVER_BELL,
     MOVER_REGISTRY,
     claimed_prefix,
     claimed_queue,
     control_queue,
     get_broker,
     pending_queue,
+    pool_bell,
     pool_key,
-    wait_for_change,
 )
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._doorbell import Bell, ring
 from weft_compat._envelope import Envelope
 from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
+from weft_compat._lease import HEARTBEAT_SECONDS, WorkerEntry, heartbeat, live_ids, unregister
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
 from weft_compat._taskspec import deferred_taskspec
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired
-from weft_compat.due._registry import live_movers
+from weft_compat.due._registry import live_movers, mover_entry
 from weft_compat.exceptions import WeftCompatError
-from weft_compat.pool._registry import ensure_pool, is_live, register
+from weft_compat.pool._registry import ensure_pool
 
 __all__ = ["Mover", "serve"]
 
@@ -60,7 +67,7 @@ _log = logging.getLogger(__name__)
 _RESCAN_SECONDS: Final = 10.0
 _LOOKBACK_EVERY_SECONDS: Final = 1.0
 _RESUBMIT_SECONDS: Final = 2.0
-_IDLE_WAIT_SECONDS: Final = 0.5
+_IDLE_WAIT_SECONDS: Final = 1.0
 # Ids come from clocks in several processes, so a message can commit with an id a
 # little below one already seen; each incremental scan looks back this far.
 _LOOKBACK_NS: Final = 5 * 10**9
@@ -71,12 +78,22 @@ class Mover:
     """One mover's view of the due queue and what it has claimed."""
 
     def __init__(
-        self, tid: str, config: WorkerConfig | None = None, idle_timeout: float | None = None
+        self,
+        tid: str,
+        config: WorkerConfig | None = None,
+        idle_timeout: float | None = None,
+        *,
+        entry: WorkerEntry | None = None,
     ) -> None:
         self.tid = tid
         self.config = config or WorkerConfig()
+        self.entry = entry
+        self.last_heartbeat = time.monotonic()
         self.idle = IdleWatch(
-            idle_timeout, busy=self.busy, unregister=self.unregister, register=self.register
+            idle_timeout,
+            busy=self.busy,
+            unregister=lambda: self.renew(leaving=True),
+            register=lambda: self.renew(leaving=False),
         )
         self.claimed = claimed_queue(tid)
         self.heap: list[tuple[float, int]] = []
@@ -166,6 +183,7 @@ class Mover:
                 offer=self.config,
             )
             broker.move_one(DUE_QUEUE, pending_queue(key), exact_timestamp=message_id)
+            ring(pool_bell(key))
             return
         if broker.move_one(DUE_QUEUE, self.claimed, exact_timestamp=message_id) is None:
             return
@@ -188,9 +206,10 @@ class Mover:
     def recover(self) -> None:
         """Put back calls claimed by movers that are gone and never linked them."""
         broker = get_broker()
+        serving = live_ids([MOVER_REGISTRY]) | {self.tid}
         for queue in broker.list_queues(prefix=claimed_prefix()):
             owner = queue.removeprefix(claimed_prefix())
-            if owner == self.tid or is_live(owner):
+            if owner in serving:
                 continue
             for body, message_id in broker.peek_many(queue, 1000, with_timestamps=True):
                 record = json.loads(body)["weft_compat"].get("call_id") or str(message_id)
@@ -218,16 +237,20 @@ class Mover:
             for queue in (DUE_QUEUE, self.claimed)
         )
 
-    def register(self) -> None:
-        """List this mover in the movers' registry (again, after work arrived)."""
-        register(MOVER_REGISTRY, self.tid, 0, autostarted=True, config=self.config)
+    @functools.cached_property
+    def bell(self) -> Bell:
+        """The doorbell deferring processes ring."""
+        return Bell(MOVER_BELL)
 
-    def unregister(self) -> None:
-        """Take this mover's entries out of the movers' registry."""
-        broker = get_broker()
-        for body, message_id in broker.peek_many(MOVER_REGISTRY, 1000, with_timestamps=True):
-            if json.loads(body).get("tid") == self.tid:
-                broker.delete_message_ids(MOVER_REGISTRY, [message_id])
+    def renew(self, **changes: Any) -> None:
+        """Renew this mover's lease (with `changes`, such as `leaving=True`)."""
+        self.last_heartbeat = time.monotonic()
+        if self.entry is None:
+            return
+        try:
+            self.entry = heartbeat(MOVER_REGISTRY, self.entry, **changes)
+        except Exception:
+            _log.exception("weft_compat: mover %s could not renew its lease", self.tid)
 
     def run(self) -> None:
         """Serve until asked to stop (or, started on demand, until idle for long)."""
@@ -236,6 +259,8 @@ class Mover:
         while not self.stopping:
             if self.idle.should_stop():
                 return
+            if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
+                self.renew()
             maybe_sweep()
             version = get_broker().get_data_version()
             upcoming = self.step()
@@ -249,17 +274,19 @@ class Mover:
             wait = _IDLE_WAIT_SECONDS
             if upcoming is not None:
                 wait = max(0.0, min(wait, upcoming - time.time()))
-            # Due times are kept to the heap's clock, not to the broker's: no need to
-            # watch the broker closely for newly deferred calls.
-            for _ in wait_for_change(time.monotonic() + wait, since=version, quick_until=0.0):
-                break
+            # Whoever defers a call rings the movers' bell; due times are kept to the
+            # heap's clock, so the broker needs no closer watch.
+            if wait > 0 and get_broker().get_data_version() == version:
+                self.bell.wait(wait)
             self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
 
     def younger_than_another(self) -> bool:
         """Whether an older mover that loads as much is live: one is enough, so the
         younger leaves (one started to replace an older mover that loads less stays)."""
         return any(
-            int(entry.tid) < int(self.tid) and entry.config.covers(self.config)
+            int(entry.tid) < int(self.tid)
+            and not entry.leaving
+            and entry.config.covers(self.config)
             for entry in live_movers()
         )
 
@@ -272,17 +299,14 @@ def _due_time(body: str) -> float:
     return float(eta) if eta is not None else 0.0
 
 
-def serve(payload: Any = None) -> dict[str, Any]:
-    """Weft function target: move deferred calls until asked to stop."""
-    context = payload.get("context") if isinstance(payload, dict) else None
+def serve(payload: dict[str, Any]) -> int:
+    """Move deferred calls until asked to stop; returns the exit code."""
+    context = payload.get("context")
     if context:
         os.environ[CONTEXT_ENV_VAR] = context
-    tid = get_client().tasks.resolve_tid(pid=os.getpid())
-    if tid is None:
-        raise RuntimeError("a mover must run as a Weft task")
-    payload = payload if isinstance(payload, dict) else {}
-    idle_timeout = float(payload.get("idle_timeout") or 0) if payload.get("autostarted") else None
-    mover = Mover(tid, WorkerConfig.from_data(payload.get("config")), idle_timeout)
+    entry = heartbeat(MOVER_REGISTRY, mover_entry(payload, os.getpid()))
+    idle_timeout = float(payload.get("idle_timeout") or 0) if entry.autostarted else None
+    mover = Mover(entry.tid, entry.config, idle_timeout, entry=entry)
 
     def _terminate(_signum: int, _frame: FrameType | None) -> None:
         mover.stopping = True
@@ -292,5 +316,10 @@ def serve(payload: Any = None) -> dict[str, Any]:
     try:
         mover.run()
     finally:
-        mover.unregister()
-    return {"mover": tid}
+        unregister(MOVER_REGISTRY, entry.tid)
+        mover.bell.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(serve(json.loads(sys.argv[1])))

@@ -1,7 +1,7 @@
 """The pooled lane: Celery's worker model built from Weft's parts.
 
-Each queue's pool is a long-lived Weft function task (the master, supervised by Weft)
-that runs `concurrency` pool processes; each process claims calls from the queue's
+Each queue's pool is a master process that runs `concurrency` pool processes on its
+host; each process claims calls from the queue's
 broker queue (a few at once under load) and runs them one at a time. Pools start on
 the first `enqueue` into their queue, or explicitly with `start_pool` (what
 `weft-compat worker` runs). `stop_pool` shuts them down cleanly: running calls finish,
@@ -19,8 +19,8 @@ from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import (
     MasterEntry,
     forget_verified,
-    is_live,
     keys_of,
+    live_master_ids,
     live_masters,
     registered,
     start_master,
@@ -69,7 +69,8 @@ def stop_pool(queue: str | None = None, *, timeout: float | None = 30.0) -> list
     their tids; raises `TimeoutError` naming those still running.
     """
     name, _ = current_settings().queue_config(queue)
-    return _stop(name, [entry for key in keys_of(name) for entry in registered(key)], timeout)
+    masters = [entry for key in keys_of(name) for entry in registered(key)]
+    return _stop(f"of queue {name!r}", masters, timeout)
 
 
 def pool_queues() -> list[str]:
@@ -79,25 +80,24 @@ def pool_queues() -> list[str]:
 
 
 def stop_all_pools(*, timeout: float | None = 30.0) -> list[str]:
-    """`stop_pool` for every queue that has a pool; returns the stopped masters' tids."""
-    stopped: list[str] = []
-    for queue in pool_queues():
-        stopped += _stop(queue, registered(queue), timeout)
-    return stopped
+    """`stop_pool` for every queue that has a pool, all at once; returns their tids."""
+    masters = [entry for queue in pool_queues() for entry in registered(queue)]
+    return _stop("of the context", masters, timeout)
 
 
-def _stop(name: str, masters: list[MasterEntry], timeout: float | None) -> list[str]:
+def _stop(where: str, masters: list[MasterEntry], timeout: float | None) -> list[str]:
     for entry in masters:
         request_shutdown(entry.tid)
     forget_verified()
     deadline = None if timeout is None else time.monotonic() + timeout
     waiting = list(masters)
     while waiting:
-        waiting = [entry for entry in waiting if is_live(entry.tid, registered_at=entry.message_id)]
+        serving = live_master_ids()
+        waiting = [entry for entry in waiting if entry.tid in serving]
         if waiting and deadline is not None and time.monotonic() > deadline:
             raise TimeoutError(
-                f"pool masters {[entry.tid for entry in waiting]} of queue {name!r} did not "
-                f"stop within {timeout!r}s; "
+                f"pool masters {[entry.tid for entry in waiting]} {where} did not stop "
+                f"within {timeout!r}s; "
                 "their running calls are still going (stop them with WeftSubmission.kill)"
             )
         if waiting:

@@ -7,7 +7,7 @@ operation, so a call is always either waiting, held by exactly one process, or e
 under load a process claims a few at once (`_claims`). The process publishes the id and
 hard deadline of the call it runs in shared memory (`_slots`), where its master
 enforces the hard limit; the soft limit is raised in here. Between calls it waits on
-the broker's data version, which costs next to nothing idle.
+its pool's doorbell (`_doorbell`), which costs nothing idle.
 """
 
 from __future__ import annotations
@@ -24,14 +24,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Final
 
 from weft_compat import _registry
-from weft_compat._broker import (
-    QUICK_SECONDS,
-    get_broker,
-    pending_queue,
-    running_queue,
-    wait_for_change,
-)
+from weft_compat._broker import get_broker, pending_queue, pool_bell, running_queue
 from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._doorbell import Bell
 from weft_compat._envelope import Envelope
 from weft_compat._errors import TaskError
 from weft_compat._outcome import Outcome, write_outcome
@@ -45,8 +40,8 @@ from weft_compat.worker import prepare, serve_call
 
 __all__ = ["ChildSpec", "child_main"]
 
-# How long an idle process waits before re-checking that it should keep going.
-_IDLE_CHECK_SECONDS: Final = 0.5
+# How long an idle process waits for a ring before it looks at the queue anyway.
+_IDLE_CHECK_SECONDS: Final = 1.0
 _PR_SET_PDEATHSIG: Final = 1
 
 
@@ -96,21 +91,24 @@ def child_main(spec: ChildSpec) -> None:
     broker = get_broker()
     running = running_queue(spec.queue, spec.master_tid, spec.slot)
     claims = Claims(
-        pending_queue(spec.queue), running, prefetch=spec.prefetch, processes=spec.slots
+        pending_queue(spec.queue),
+        running,
+        prefetch=spec.prefetch,
+        processes=spec.slots,
+        bell=pool_bell(spec.queue),
     )
     acks = Acks(running)
-    last_call = 0.0
+    bell = Bell(pool_bell(spec.queue))
     try:
         while not table.stopping and os.getppid() == spec.master_pid:
             version = broker.get_data_version()
             claimed = claims.next()
             if claimed is None:
                 acks.flush()
-                # Busy lately: calls are likely to follow soon, so look for them often.
-                quick = last_call + QUICK_SECONDS
-                deadline = time.monotonic() + _IDLE_CHECK_SECONDS
-                for _ in wait_for_change(deadline, since=version, quick_until=quick):
-                    break
+                # Whoever queues a call rings the bell; without a ring, look again after
+                # a second all the same (a writer on another host does not ring).
+                if broker.get_data_version() == version:
+                    bell.wait(_IDLE_CHECK_SECONDS)
                 continue
             body, call_id = claimed
             try:
@@ -140,10 +138,10 @@ def child_main(spec: ChildSpec) -> None:
             finally:
                 table.clear(spec.slot)
             acks.add(call_id)
-            last_call = time.monotonic()
     finally:
         claims.close()
         acks.flush()
+        bell.close()
 
 
 def _refuse(call_id: str, exc: Exception) -> None:

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from typing import Final
 
 from weft_compat._broker import get_broker
+from weft_compat._doorbell import ring
 from weft_compat._expiry import flush_ended
 
 __all__ = ["HOLD_SECONDS", "Acks", "Claims"]
@@ -39,8 +40,17 @@ Claim = tuple[str, int]
 class Claims:
     """The calls one pool process has claimed from `pending` into its `running` queue."""
 
-    def __init__(self, pending: str, running: str, *, prefetch: int, processes: int) -> None:
+    def __init__(
+        self,
+        pending: str,
+        running: str,
+        *,
+        prefetch: int,
+        processes: int,
+        bell: str | None = None,
+    ) -> None:
         self.pending = pending
+        self.bell = bell  # Rung when calls go back, for an idle process to take them.
         self.running = running
         self.prefetch = prefetch
         self.processes = processes
@@ -113,9 +123,13 @@ class Claims:
         # Each call keeps its id, and so its place in the queue. A call the master ended
         # meanwhile (a revoke) is no longer there to move.
         broker = get_broker()
+        given = False
         while self.ahead:
             _, call_id = self.ahead.popleft()
-            broker.move_one(self.running, self.pending, exact_timestamp=call_id)
+            moved = broker.move_one(self.running, self.pending, exact_timestamp=call_id)
+            given = given or moved is not None
+        if given and self.bell is not None:
+            ring(self.bell)
 
     def _watch(self) -> None:
         with self.lock:

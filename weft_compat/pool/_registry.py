@@ -1,136 +1,70 @@
 """Which pool masters serve a queue, and starting one when none does.
 
-A pool master is a long-lived Weft function task (`weft_compat.pool.master:serve`).
-Whoever starts one writes an entry (`{"tid", "concurrency", "prefetch_multiplier",
-"autostarted", "config"}`) to the queue's registry; entries of masters Weft no longer
-reports as live are dropped by whoever notices. `ensure_pool` is what `enqueue` calls:
-like Weft's manager autostart, the first call into a queue with no live master starts
-one, loading what the starting process has registered (`_worker_config`). A call of a
-task an autostarted pool does not load has that pool replaced by one that does (the
-old one finishes its running calls and leaves). A process re-checks a queue at most
-every few seconds, so the check costs nothing per call.
+A pool master is a process of its own (`python -m weft_compat.pool.master`, or
+`weft-compat worker` in the foreground) with an entry in its queue's registry, renewed
+by a lease (`_lease`). `ensure_pool` is what `enqueue` calls: like Weft's manager
+autostart, the first call into a queue with no live master starts one on this host,
+loading what the starting process has registered (`_worker_config`). A call of a task
+an autostarted pool does not load has that pool replaced by one that does (the old one
+finishes its running calls and leaves). A process re-checks a queue at most every few
+seconds, so the check costs nothing per call.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any, Final
 
 from weft_compat._broker import POOL_KEY_SEPARATOR, get_broker, registry_queue
-from weft_compat._client import get_client
 from weft_compat._config import DEFAULT_PREFETCH_MULTIPLIER, context_path, current_settings
+from weft_compat._lease import WorkerEntry, entries_in, host_id, is_live, live_ids, register
+from weft_compat._process import spawn_detached
 from weft_compat._worker_config import WorkerConfig, deployment_config
 from weft_compat.pool._control import request_shutdown
 
 __all__ = [
-    "MASTER_TARGET",
+    "MASTER_MODULE",
     "MasterEntry",
     "ensure_pool",
-    "entries_in",
-    "is_live",
+    "live_master_ids",
     "live_masters",
-    "register",
+    "master_payload",
+    "registered",
     "start_master",
 ]
 
-MASTER_TARGET: Final = "weft_compat.pool.master:serve"
-ENDED_STATUSES: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed"})
+MASTER_MODULE: Final = "weft_compat.pool.master"
 _RECHECK_SECONDS: Final = 5.0
-_STARTUP_GRACE_NS: Final = 60 * 10**9
 
 _lock = threading.Lock()
 _verified: dict[tuple[int, str | None, str], tuple[float, WorkerConfig]] = {}
 
-
-@dataclass(frozen=True, slots=True)
-class MasterEntry:
-    """One registered pool master of a queue."""
-
-    tid: str
-    concurrency: int
-    autostarted: bool
-    message_id: int
-    prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER
-    config: WorkerConfig = field(default_factory=WorkerConfig)
-
-
-def is_live(tid: str, *, registered_at: int | None = None) -> bool:
-    """Whether Weft reports the task `tid` as not yet ended.
-
-    Weft may not know a task for a moment after its submission; a master registered
-    (`registered_at`, a broker message id: nanoseconds since the epoch) less than
-    `_STARTUP_GRACE_NS` ago counts as live until Weft reports on it.
-    """
-    snapshot = get_client().task(tid).snapshot()
-    if snapshot is None or snapshot.status == "unknown":
-        return registered_at is not None and time.time_ns() - registered_at < _STARTUP_GRACE_NS
-    return snapshot.status not in ENDED_STATUSES
+# A pool master's registry entry (the name the pool package has always exported).
+MasterEntry = WorkerEntry
 
 
 def registered(queue: str) -> list[MasterEntry]:
-    """Every registry entry of `queue`, oldest first, live or not."""
+    """Every registry entry of the pool key `queue`, oldest renewal first, live or not."""
     return entries_in(registry_queue(queue))
 
 
-def entries_in(registry: str) -> list[MasterEntry]:
-    """Every entry of the registry queue `registry` (pools' or movers'), oldest first."""
-    entries = get_broker().peek_many(registry, 1000, with_timestamps=True)
-    found = []
-    for body, message_id in entries:
-        data = json.loads(body)
-        found.append(
-            MasterEntry(
-                tid=str(data["tid"]),
-                concurrency=int(data["concurrency"]),
-                autostarted=bool(data["autostarted"]),
-                message_id=message_id,
-                prefetch_multiplier=int(
-                    data.get("prefetch_multiplier", DEFAULT_PREFETCH_MULTIPLIER)
-                ),
-                config=WorkerConfig.from_data(data.get("config")),
-            )
-        )
-    return found
-
-
-def unregister(queue: str, entry: MasterEntry) -> None:
-    """Drop `entry` from the registry of `queue`."""
-    get_broker().delete_message_ids(registry_queue(queue), [entry.message_id])
-
-
-def register(
-    registry: str,
-    tid: str,
-    concurrency: int,
-    *,
-    autostarted: bool,
-    prefetch_multiplier: int = DEFAULT_PREFETCH_MULTIPLIER,
-    config: WorkerConfig | None = None,
-) -> None:
-    """Add an entry for the task `tid` to the registry queue `registry`."""
-    entry = {
-        "tid": tid,
-        "concurrency": concurrency,
-        "prefetch_multiplier": prefetch_multiplier,
-        "autostarted": autostarted,
-        "config": (config or WorkerConfig()).to_data(),
-    }
-    get_broker().write(registry, json.dumps(entry))
-
-
 def live_masters(queue: str) -> list[MasterEntry]:
-    """The masters of `queue` Weft reports live; dead entries are dropped on the way."""
-    live = []
+    """The live masters of `queue` (leaving ones included); dead entries are dropped."""
+    live: list[MasterEntry] = []
+    dead: list[MasterEntry] = []
     for entry in registered(queue):
-        if is_live(entry.tid, registered_at=entry.message_id):
-            live.append(entry)
-        else:
-            unregister(queue, entry)
+        (live if is_live(entry) else dead).append(entry)
+    if dead:
+        get_broker().delete_message_ids(registry_queue(queue), [entry.message_id for entry in dead])
     return live
+
+
+def live_master_ids() -> set[str]:
+    """The ids of every live pool master of the context, whatever its queue."""
+    prefix = registry_queue("")
+    return live_ids(get_broker().list_queues(prefix=prefix))
 
 
 def keys_of(queue: str) -> list[str]:
@@ -143,6 +77,35 @@ def keys_of(queue: str) -> list[str]:
     ]
 
 
+def master_payload(
+    queue: str,
+    concurrency: int,
+    *,
+    autostarted: bool,
+    prefetch_multiplier: int | None = None,
+    config: WorkerConfig | None = None,
+) -> dict[str, Any]:
+    """What a master of the pool key `queue` is started with (its configuration).
+
+    The pool loads `config` (default: what this process has registered).
+    """
+    config = config if config is not None else deployment_config()
+    settings_module = queue.partition(POOL_KEY_SEPARATOR)[2] or None
+    if settings_module is not None:
+        config = config.union(WorkerConfig(settings=frozenset({settings_module})))
+    return {
+        "tid": str(get_broker().generate_timestamp()),
+        "queue": queue,
+        "concurrency": concurrency,
+        "prefetch_multiplier": prefetch_multiplier or DEFAULT_PREFETCH_MULTIPLIER,
+        "autostarted": autostarted,
+        "context": context_path(),
+        "settings_module": settings_module,
+        "config": config.to_data(),
+        "idle_timeout": current_settings().IDLE_TIMEOUT,
+    }
+
+
 def start_master(
     queue: str,
     concurrency: int,
@@ -151,40 +114,35 @@ def start_master(
     prefetch_multiplier: int | None = None,
     config: WorkerConfig | None = None,
 ) -> str:
-    """Submit a pool master for the pool key `queue`, register it, and return its tid.
+    """Start a detached pool master for the pool key `queue`; returns its id.
 
-    The pool loads `config` (default: what this process has registered).
+    Its entry is registered here at once (the master renews it from then on), so no
+    other enqueue starts a second master meanwhile.
     """
-    prefetch = prefetch_multiplier or DEFAULT_PREFETCH_MULTIPLIER
-    config = config if config is not None else deployment_config()
-    settings_module = queue.partition(POOL_KEY_SEPARATOR)[2] or None
-    if settings_module is not None:
-        config = config.union(WorkerConfig(settings=frozenset({settings_module})))
-    payload: dict[str, Any] = {
-        "queue": queue,
-        "concurrency": concurrency,
-        "prefetch_multiplier": prefetch,
-        "autostarted": autostarted,
-        "context": context_path(),
-        "settings_module": settings_module,
-        "config": config.to_data(),
-        "idle_timeout": current_settings().IDLE_TIMEOUT,
-    }
-    template = {
-        "name": f"weft_compat.pool:{queue}",
-        "spec": {"type": "function", "function_target": MASTER_TARGET},
-        "metadata": {"weft_compat.pool": queue, "weft_compat.concurrency": concurrency},
-    }
-    handle = get_client().submit(template, payload={"payload": payload})
-    register(
-        registry_queue(queue),
-        handle.tid,
+    payload = master_payload(
+        queue,
         concurrency,
         autostarted=autostarted,
-        prefetch_multiplier=prefetch,
+        prefetch_multiplier=prefetch_multiplier,
         config=config,
     )
-    return handle.tid
+    pid = spawn_detached(MASTER_MODULE, payload, log_name=f"weft_compat-pool-{payload['tid']}")
+    register(registry_queue(queue), entry_of(payload, pid))
+    return str(payload["tid"])
+
+
+def entry_of(payload: dict[str, Any], pid: int) -> MasterEntry:
+    """The registry entry of the master started with `payload`, as process `pid`."""
+    return MasterEntry(
+        tid=str(payload["tid"]),
+        concurrency=int(payload["concurrency"]),
+        autostarted=bool(payload["autostarted"]),
+        message_id=0,
+        prefetch_multiplier=int(payload["prefetch_multiplier"]),
+        config=WorkerConfig.from_data(payload["config"]),
+        host=host_id(),
+        pid=pid,
+    )
 
 
 def ensure_pool(
@@ -222,7 +180,7 @@ def _serve(
     offer: WorkerConfig | None,
 ) -> WorkerConfig:
     # What the live pools of `queue` load, once one of them loads `need`.
-    live = live_masters(queue)
+    live = [entry for entry in live_masters(queue) if not entry.leaving]
     served = WorkerConfig()
     for entry in live:
         served = served.union(entry.config)

@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 from typing import Final
 
-from weft_compat._broker import get_broker, pending_queue, running_prefix
+from weft_compat._broker import get_broker, pending_queue, pool_bell, running_prefix
+from weft_compat._doorbell import ring
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import (
     REDELIVERED,
@@ -117,7 +118,9 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
         if count_delivery:
             note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
         # The call keeps its id, and so its place at the front of the queue it came from.
-        broker.move_one(running, pending_queue(pool_of(running)), exact_timestamp=call_id)
+        key = pool_of(running)
+        broker.move_one(running, pending_queue(key), exact_timestamp=call_id)
+        ring(pool_bell(key))
         return "redelivered"
     reason = (
         "the task opted out of redelivery (acks_late=False or reject_on_worker_lost=False)"

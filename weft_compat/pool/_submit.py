@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from weft_compat._broker import get_broker, pending_queue, pool_key
+from weft_compat._broker import get_broker, pending_queue, pool_bell, pool_key
 from weft_compat._config import current_settings
+from weft_compat._doorbell import ring
 from weft_compat._submission import WeftSubmission
 from weft_compat.pool._registry import ensure_pool
 
@@ -30,4 +31,5 @@ def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
         need=prepared.task.worker_config,
     )
     call_id = get_broker().write(pending_queue(key), envelope.to_json())
+    ring(pool_bell(key))
     return WeftSubmission(str(call_id), prepared.task.name)

@@ -1,8 +1,9 @@
 """`weft-compat worker`: run a queue's pool explicitly, the way `celery worker` is run.
 
-By default it stays in the foreground (for systemd, Docker or a process manager): it
-starts a pool master in Weft, replaces it if it ever ends, and on SIGTERM or Ctrl-C
-shuts the pool down cleanly (running calls finish, waiting calls stay queued).
+By default it stays in the foreground (for systemd, Docker or a process manager) as the
+pool's master, and on SIGTERM or Ctrl-C shuts the pool down cleanly (running calls
+finish within `--grace` seconds, waiting calls stay queued; a second signal stops at
+once).
 `--detach` starts the pool and returns; `--stop` shuts a queue's pools down (`--all`:
 everything in the context, as `weft-compat stop`); `--status` lists them. The
 Django management command `weft_worker` runs the same code.
@@ -13,22 +14,17 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
-import signal
 import sys
-import time
 from collections.abc import Sequence
-from types import FrameType
-from typing import Final
 
+from weft_compat._broker import pool_key
 from weft_compat._config import CONTEXT_ENV_VAR, current_settings
 from weft_compat.pool import pools, start_pool, stop_pool
-from weft_compat.pool._control import request_shutdown
-from weft_compat.pool._registry import is_live
+from weft_compat.pool._registry import master_payload
+from weft_compat.pool.master import serve
 from weft_compat.shutdown import main as stop_main
 
 __all__ = ["add_arguments", "run_worker"]
-
-_WATCH_SECONDS: Final = 1.0
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -96,12 +92,12 @@ def run_worker(args: argparse.Namespace) -> int:
         stopped = stop_pool(args.queue, timeout=args.grace)
         print(f"stopped {len(stopped)} pool(s)", file=sys.stderr)
         return 0
-    tid = _start(args)
-    print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)
     if args.detach:
+        tid = start_pool(args.queue, args.concurrency, prefetch_multiplier=args.prefetch_multiplier)
+        print(f"pool {tid} serves queue {args.queue or 'default'}", file=sys.stderr)
         print(tid)
         return 0
-    return _supervise(args, tid)
+    return _serve_here(args)
 
 
 def _import_included(values: Sequence[str]) -> bool:
@@ -119,33 +115,20 @@ def _import_included(values: Sequence[str]) -> bool:
     return True
 
 
-def _start(args: argparse.Namespace) -> str:
-    return start_pool(args.queue, args.concurrency, prefetch_multiplier=args.prefetch_multiplier)
-
-
-def _supervise(args: argparse.Namespace, tid: str) -> int:
-    stopping = False
-
-    def _stop(_signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, _stop)
-    signal.signal(signal.SIGINT, _stop)
-    while not stopping:
-        time.sleep(_WATCH_SECONDS)
-        if not stopping and not is_live(tid):
-            print(f"pool {tid} ended; starting a replacement", file=sys.stderr)
-            tid = _start(args)
-    request_shutdown(tid)
-    deadline = time.monotonic() + args.grace
-    while is_live(tid):
-        if time.monotonic() > deadline:
-            print(f"pool {tid} still running after {args.grace:g}s", file=sys.stderr)
-            return 1
-        time.sleep(0.1)
-    print(f"pool {tid} stopped", file=sys.stderr)
-    return 0
+def _serve_here(args: argparse.Namespace) -> int:
+    # In the foreground this process is the pool's master, as `celery worker` is.
+    name, config = current_settings().queue_config(args.queue)
+    payload = master_payload(
+        pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE")),
+        args.concurrency or config.concurrency,
+        autostarted=False,
+        prefetch_multiplier=args.prefetch_multiplier or config.prefetch_multiplier,
+    )
+    payload["stop_grace"] = args.grace
+    print(f"pool {payload['tid']} serves queue {name}", file=sys.stderr)
+    code = serve(payload)
+    print(f"pool {payload['tid']} stopped", file=sys.stderr)
+    return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:

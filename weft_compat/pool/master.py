@@ -1,18 +1,24 @@
-"""The pool master: the long-lived Weft function task that runs a queue's pool.
+"""The pool master: the process that runs a queue's pool, Celery's prefork parent.
 
-Weft starts `serve` like any function task and supervises it; `serve` spawns
-`concurrency` pool processes and, until asked to stop, watches them the way Celery's
-prefork parent does: a process that dies is replaced and the call it held is released
-(redelivered or failed); a call past its hard `time_limit` has its process killed, ends
-`FAILURE` with `TimeLimitExceeded`, and the process is replaced, while the other
-processes keep serving. Revoke and shutdown requests arrive on the master's control
-queue. Calls left behind by a master that died are released by the next master. While
-deferred calls wait, a master also makes sure a mover runs to submit them.
+It runs as `python -m weft_compat.pool.master` (started on demand, detached) or in the
+foreground of `weft-compat worker`, on the host that started it, and spawns
+`concurrency` pool processes there. Until asked to stop it watches them the way
+Celery's prefork parent does: a process that dies is replaced and the call it held is
+released (redelivered or failed); a call past its hard `time_limit` has its process
+killed, ends `FAILURE` with `TimeLimitExceeded`, and the process is replaced, while the
+other processes keep serving. Revoke and shutdown requests arrive on the master's
+control queue; its registry entry is renewed as a lease (`_lease`). Calls left behind by
+a master that died (its process gone, or its lease lapsed) are released by the next
+master. While deferred calls wait, a master also makes sure a mover runs to submit them.
+
+SIGTERM or Ctrl-C stops it warmly (running calls finish, waiting calls stay queued); a
+second one stops it at once, putting the running calls back.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -25,27 +31,22 @@ from weft_compat._broker import (
     control_queue,
     get_broker,
     pending_queue,
+    pool_bell,
     registry_queue,
     running_prefix,
     running_queue,
 )
-from weft_compat._client import get_client
-from weft_compat._config import CONTEXT_ENV_VAR, DEFAULT_PREFETCH_MULTIPLIER
+from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._doorbell import ring
 from weft_compat._errors import TaskError
 from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
+from weft_compat._lease import HEARTBEAT_SECONDS, heartbeat, is_live, unregister
 from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
-from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
-from weft_compat.pool._registry import (
-    MasterEntry,
-    is_live,
-    register,
-    registered,
-    unregister,
-)
+from weft_compat.pool._registry import MasterEntry, entry_of, live_master_ids, registered
 from weft_compat.pool._release import (
     end_call,
     expires_of,
@@ -56,9 +57,12 @@ from weft_compat.pool._release import (
 )
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
-__all__ = ["serve"]
+__all__ = ["Master", "serve"]
+
+_log = logging.getLogger("weft_compat")
 
 _TICK_SECONDS: Final = 0.05
+_IDLE_TICK_SECONDS: Final = 0.5
 _ORPHAN_SCAN_SECONDS: Final = 10.0
 _LIMIT_ERROR = "weft_compat.exceptions.TimeLimitExceeded"
 
@@ -68,31 +72,31 @@ class Master:
 
     def __init__(
         self,
+        entry: MasterEntry,
         queue: str,
-        concurrency: int,
-        prefetch: int,
-        tid: str,
         context: str | None,
-        config: WorkerConfig,
         settings_module: str | None,
         idle_timeout: float | None = None,
     ) -> None:
+        self.entry = entry
         self.queue = queue
-        self.tid = tid
+        self.tid = entry.tid
         self.context = context
-        self.prefetch = prefetch
-        self.config = config
+        self.prefetch = entry.prefetch_multiplier
+        self.config = entry.config
         self.settings_module = settings_module
-        self.table = SlotTable(slot_file(tid), concurrency, create=True)
-        self.children: list[subprocess.Popen[bytes] | None] = [None] * concurrency
+        self.registry = registry_queue(queue)
+        self.table = SlotTable(slot_file(self.tid), entry.concurrency, create=True)
+        self.children: list[subprocess.Popen[bytes] | None] = [None] * entry.concurrency
         self.last_orphan_scan = 0.0
+        self.last_heartbeat = time.monotonic()
         self.terminated = False
-        self.entry = MasterEntry(tid, concurrency, True, 0, prefetch, config)
+        self.stop_grace: float | None = None
         self.idle = IdleWatch(
             idle_timeout,
             busy=self.busy,
-            unregister=lambda: _unregister_self(queue, tid),
-            register=self.register_again,
+            unregister=lambda: self.renew(leaving=True),
+            register=lambda: self.renew(leaving=False),
         )
         # The pool processes import what this process can, and their configuration.
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -131,6 +135,8 @@ class Master:
             self.tick()
             if self.idle.should_stop():
                 self.table.request_stop()
+        # Idle processes wait on the bell: wake each, so they see the stop at once.
+        ring(pool_bell(self.queue), len(self.children))
         if self.terminated:
             self.release_held(count_delivery=False)
             self.table.remove()
@@ -138,36 +144,41 @@ class Master:
             self.drain()
 
     def tick(self) -> None:
-        """Replace lost processes, enforce limits, read control, and wait a little."""
+        """Replace lost processes, enforce limits, read control, renew the lease, wait.
+
+        While a call runs the master looks every few tens of milliseconds (hard limits,
+        revokes); idle, twice a second.
+        """
         for slot in range(len(self.children)):
             if not self.alive(slot) and not self.table.stopping:
                 self.replace(slot, reason="lost")
         self.enforce_limits()
         self.read_control()
-        if time.monotonic() - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
+        now = time.monotonic()
+        if now - self.last_heartbeat >= HEARTBEAT_SECONDS:
+            self.renew()
+        if now - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
             self.release_orphans()
             # Deferred calls and retries need a mover; replace one that died.
             ensure_mover(only_if_waiting=True, offer=self.config)
             maybe_sweep()
-        time.sleep(_TICK_SECONDS)
+        running = any(self.table.call(slot)[0] for slot in range(len(self.children)))
+        time.sleep(_TICK_SECONDS if running else _IDLE_TICK_SECONDS)
+
+    def renew(self, **changes: Any) -> None:
+        """Renew this master's lease (with `changes`, such as `leaving=True`)."""
+        self.last_heartbeat = time.monotonic()
+        try:
+            self.entry = heartbeat(self.registry, self.entry, **changes)
+        except Exception:
+            # A broker that is busy or briefly unreachable: the lease runs a while yet.
+            _log.exception("weft_compat: pool master %s could not renew its lease", self.tid)
 
     def busy(self) -> bool:
         """Whether a call runs here or waits in the queue."""
         if any(self.table.call(slot)[0] for slot in range(len(self.children))):
             return True
         return get_broker().peek_one(pending_queue(self.queue), with_timestamps=False) is not None
-
-    def register_again(self) -> None:
-        """Serve the queue again after work arrived while leaving."""
-        entry = self.entry
-        register(
-            registry_queue(self.queue),
-            self.tid,
-            entry.concurrency,
-            autostarted=True,
-            prefetch_multiplier=entry.prefetch_multiplier,
-            config=entry.config,
-        )
 
     def replace(self, slot: int, *, reason: str, signal_name: str = "KILL") -> None:
         """Replace the process of `slot`, ending or releasing the call it held."""
@@ -247,11 +258,11 @@ class Master:
         """Release calls held by pool processes of masters that are no longer live."""
         self.last_orphan_scan = time.monotonic()
         broker = get_broker()
-        checked: dict[str, bool] = {self.tid: True}
+        serving = live_master_ids() | {self.tid}
+        checked: dict[str, bool] = {}
         for running in broker.list_queues(prefix=running_prefix()):
             owner, slot = running.rsplit(".", 2)[-2:]
-            if owner not in checked:
-                checked[owner] = is_live(owner)
+            checked[owner] = owner in serving
             if checked[owner]:
                 continue
             # The dead master's slot table, while it lasts, tells the call that was
@@ -264,9 +275,19 @@ class Master:
                 slot_file(owner).unlink(missing_ok=True)
 
     def drain(self) -> None:
-        """Wait for the processes to finish their calls (limits still apply), then leave."""
+        """Wait for the processes to finish their calls (limits still apply), then leave.
+
+        Past `stop_grace` seconds (or on a second stop signal) the running calls are
+        ended where they are and put back, as a cold stop does.
+        """
+        deadline = None if self.stop_grace is None else time.monotonic() + self.stop_grace
         while any(self.alive(slot) for slot in range(len(self.children))):
+            if self.terminated or (deadline is not None and time.monotonic() > deadline):
+                self.kill_children()
+                break
             self.enforce_limits()
+            if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
+                self.renew(leaving=True)
             time.sleep(_TICK_SECONDS)
         self.release_held(count_delivery=False)
         self.table.remove()
@@ -280,7 +301,7 @@ class Master:
                 release(running, held, body, count_delivery=count_delivery)
 
     def kill_children(self) -> None:
-        """Kill every pool process at once (the master is being stopped by Weft)."""
+        """Kill every pool process at once (a second stop signal)."""
         for child in self.children:
             if child is not None and child.poll() is None:
                 child.kill()
@@ -295,8 +316,8 @@ def _time_limit_outcome(call_id: int, task: str | None) -> Outcome:
     return Outcome(FAILURE, error=error, status="timeout", task=task)
 
 
-def serve(payload: Any = None) -> dict[str, Any]:
-    """Weft function target: run the pool of one queue until asked to stop."""
+def serve(payload: dict[str, Any]) -> int:
+    """Run the pool of one queue until asked to stop; returns the exit code."""
     queue = str(payload["queue"])
     context = payload.get("context")
     if context:
@@ -305,58 +326,47 @@ def serve(payload: Any = None) -> dict[str, Any]:
     if settings_module:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
     else:
-        # A pool of no Django project sets none up, whatever the manager's environment says.
+        # A pool of no Django project sets none up, whatever the environment says.
         os.environ.pop("DJANGO_SETTINGS_MODULE", None)
-    config = WorkerConfig.from_data(payload.get("config"))
-    tid = get_client().tasks.resolve_tid(pid=os.getpid())
-    if tid is None:
-        raise RuntimeError("a pool master must run as a Weft task")
-    if payload.get("autostarted") and _older_autostarted_master(queue, tid, config):
-        _unregister_self(queue, tid)
-        return {"queue": queue, "served": False, "reason": "another master serves the queue"}
-    prefetch = int(payload.get("prefetch_multiplier") or DEFAULT_PREFETCH_MULTIPLIER)
-    autostarted = bool(payload.get("autostarted"))
-    idle_timeout = float(payload.get("idle_timeout") or 0) if autostarted else None
-    master = Master(
-        queue,
-        int(payload["concurrency"]),
-        prefetch,
-        tid,
-        context,
-        config,
-        settings_module,
-        idle_timeout,
-    )
+    entry = entry_of(payload, os.getpid())
+    if entry.autostarted and _older_autostarted_master(queue, entry):
+        unregister(registry_queue(queue), entry.tid)
+        return 0
+    entry = heartbeat(registry_queue(queue), entry)
+    idle_timeout = float(payload.get("idle_timeout") or 0) if entry.autostarted else None
+    master = Master(entry, queue, context, settings_module, idle_timeout)
+    grace = payload.get("stop_grace")
+    master.stop_grace = float(grace) if grace is not None else None
 
-    def _terminate(_signum: int, _frame: FrameType | None) -> None:
-        # Weft kills the task moments after this signal: end the pool processes now and
-        # leave the broker work to the loop (a handler must not re-enter the broker).
-        master.terminated = True
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        # The first signal stops warmly; a second at once (a handler must not re-enter
+        # the broker, so the loop does the broker's part).
+        if master.table.stopping:
+            master.terminated = True
+            master.kill_children()
         master.table.request_stop()
-        master.kill_children()
 
-    signal.signal(signal.SIGTERM, _terminate)
-    signal.signal(signal.SIGINT, _terminate)
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     try:
         master.run()
     finally:
-        _unregister_self(queue, tid)
-    return {"queue": queue, "served": True}
+        unregister(registry_queue(queue), entry.tid)
+    return 0
 
 
-def _older_autostarted_master(queue: str, tid: str, config: WorkerConfig) -> bool:
+def _older_autostarted_master(queue: str, entry: MasterEntry) -> bool:
     # Two processes may autostart a pool at once; the older master keeps the queue,
     # unless this one was started to replace it (it loads more).
     return any(
-        entry.autostarted
-        and int(entry.tid) < int(tid)
-        and entry.config.covers(config)
-        and is_live(entry.tid, registered_at=entry.message_id)
-        for entry in registered(queue)
+        other.autostarted
+        and not other.leaving
+        and int(other.tid) < int(entry.tid)
+        and other.config.covers(entry.config)
+        and is_live(other)
+        for other in registered(queue)
     )
 
 
-def _unregister_self(queue: str, tid: str) -> None:
-    for entry in registered(queue):
-        if entry.tid == tid:
-            unregister(queue, entry)
+if __name__ == "__main__":
+    raise SystemExit(serve(json.loads(sys.argv[1])))

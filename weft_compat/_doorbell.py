@@ -1,0 +1,99 @@
+"""Doorbells: waking a pool's idle processes (or a mover) when work arrives, for free.
+
+An idle pool process used to look at the broker every few milliseconds, which kept each
+one at a few percent of a core with nothing to do. Instead it waits on a doorbell, a
+named pipe in shared memory per pool key and context, and whoever writes work for it
+(`enqueue`, a mover, a redelivery) rings the bell after the write: one byte, no broker
+operation. The waiter still looks at the broker once a second without a ring, so work
+from a writer that does not ring (another host) is found all the same.
+
+A ring with nobody listening costs one failed `open`; a bell is a file of this host, so
+processes on other hosts are reached only by that once-a-second look.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import hashlib
+import os
+import select
+import stat
+import tempfile
+import threading
+from pathlib import Path
+from typing import Final
+
+from weft_compat._config import context_path
+
+__all__ = ["Bell", "ring"]
+
+_BASE: Final = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+_lock = threading.Lock()
+# Open write ends, per process and bell file.
+_writers: dict[tuple[int, Path], int] = {}
+
+
+def _path(name: str) -> Path:
+    context = os.path.realpath(context_path() or os.getcwd())
+    digest = hashlib.sha256(f"{context}\0{name}".encode()).hexdigest()[:24]
+    return _BASE / f"weft_compat-bell-{digest}"
+
+
+def ring(name: str, times: int = 1) -> None:
+    """Wake one waiter on the bell `name` (`times` waiters); never raises.
+
+    Each ring is one byte and each waiter takes one, so a call wakes one idle process
+    rather than all of them.
+    """
+    path = _path(name)
+    key = (os.getpid(), path)
+    with _lock:
+        fd = _writers.get(key)
+        if fd is None:
+            try:
+                fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK)
+            except OSError:  # No such bell, or nobody listening (ENXIO).
+                return
+            _writers[key] = fd
+        try:
+            os.write(fd, b"\0" * times)
+        except BlockingIOError:
+            pass  # The pipe is full of rings nobody has read yet: they will wake.
+        except OSError as exc:
+            # The listeners went away (EPIPE); the next ring opens the bell afresh.
+            del _writers[key]
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            if exc.errno not in (errno.EPIPE, errno.EBADF):
+                raise
+
+
+class Bell:
+    """The listening end of the bell `name`, for a process that waits for work."""
+
+    def __init__(self, name: str) -> None:
+        self.path = _path(name)
+        with contextlib.suppress(FileExistsError):
+            os.mkfifo(self.path, 0o600)
+        if not stat.S_ISFIFO(os.stat(self.path).st_mode):
+            raise RuntimeError(f"{self.path} is not a named pipe; remove it")
+        self._read = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
+        # A write end of its own, so the pipe never reads as closed (which would make
+        # every wait return at once) when no ringer has it open.
+        self._keep = os.open(self.path, os.O_WRONLY | os.O_NONBLOCK)
+
+    def wait(self, timeout: float) -> bool:
+        """Wait up to `timeout` seconds for a ring; True if rung (one ring is taken)."""
+        readable, _, _ = select.select([self._read], [], [], max(0.0, timeout))
+        if not readable:
+            return False
+        with contextlib.suppress(BlockingIOError):
+            os.read(self._read, 1)
+        return True
+
+    def close(self) -> None:
+        """Stop listening."""
+        for fd in (self._read, self._keep):
+            with contextlib.suppress(OSError):
+                os.close(fd)

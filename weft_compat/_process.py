@@ -1,0 +1,57 @@
+"""Starting weft_compat's own long-lived processes: pool masters and movers.
+
+They are plain processes of this host, not Weft tasks: Weft's manager (one per broker)
+would run them wherever it runs, and supervising them would keep it busy. A process
+started on demand is detached (a session of its own, so it outlives its starter and
+ignores the starter's terminal), logs to the context's log directory, and is reaped
+by its starter if the starter is still running when it ends.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from weft_compat._client import get_client
+
+__all__ = ["spawn_detached"]
+
+_lock = threading.Lock()
+_children: list[subprocess.Popen[bytes]] = []
+
+
+def _reap() -> None:
+    # Children that ended are waited for, so none lingers as a zombie of a long-lived
+    # starter (a web process that autostarted a pool an hour ago).
+    with _lock:
+        _children[:] = [child for child in _children if child.poll() is None]
+
+
+def spawn_detached(module: str, payload: dict[str, Any], *, log_name: str) -> int:
+    """Run `python -m module PAYLOAD-JSON` detached; returns its PID.
+
+    The process imports what this one can (its `sys.path`), and writes its output to
+    `<context>/.weft/logs/<log_name>.log`.
+    """
+    _reap()
+    logs = Path(get_client().context.logs_dir)
+    logs.mkdir(parents=True, exist_ok=True)
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    with open(logs / f"{log_name}.log", "ab") as log:
+        child = subprocess.Popen(
+            [sys.executable, "-m", module, json.dumps(payload)],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            env=environment,
+            start_new_session=True,
+            close_fds=True,
+        )
+    with _lock:
+        _children.append(child)
+    return child.pid
