@@ -13,9 +13,16 @@ TASKS = {
 
 
 def test_unknown_receiver_is_flagged() -> None:
-    outcome = check_flagged("def f(task):\n    task.delay(1)\n", ["WC201"], RULES)
+    outcome = check_flagged("def f():\n    task.delay(1)\n", ["WC201"], RULES)
     assert outcome.findings[0].line == 2
     assert "'task' is not a task" in outcome.findings[0].message
+
+
+def test_a_parameter_of_a_function_is_reported_as_its_helper() -> None:
+    outcome = check_flagged(
+        "def f(task):\n    task.delay(1)\n", ["WC216"], (*RULES, "dispatch_helpers")
+    )
+    assert outcome.findings[0].line == 1
 
 
 def test_unknown_apply_async_receiver_is_flagged() -> None:

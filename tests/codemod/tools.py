@@ -12,6 +12,7 @@ import textwrap
 from collections.abc import Mapping, Sequence
 
 from weft_compat.codemod.facts import collect_facts
+from weft_compat.codemod.helpers import settle_helpers
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.report import FileOutcome, Status
 from weft_compat.codemod.rules import ALL_RULES, rule_classes
@@ -45,6 +46,8 @@ def migrate(
         for name, code in sources.items()
     }
     index = ProjectIndex.build(all_facts.values())
+    indexed = [(f"{name}.py", facts, sources[name].encode()) for name, facts in all_facts.items()]
+    settle_helpers(index, indexed, [])
     index.app_users = app_users
     return migrate_source(text.encode(), path, all_facts[module], index, rule_classes(rules))
 

@@ -24,6 +24,8 @@ QualifyFn = Callable[[str], str | None]
 DISPATCH_METHODS = frozenset(
     {"delay", "apply_async", "s", "si", "signature", "subtask", "map", "starmap", "chunks"}
 )
+# A method's own first parameter: ``self.delay`` in a task is no helper's dispatch.
+_INSTANCE_PARAMS = frozenset({"self", "cls"})
 # Names a call must end with to be a possible task decorator inside a function.
 _DECORATOR_TAILS = ("task", "shared_task", "weft_task")
 
@@ -189,7 +191,11 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
         func = inner.func
         if isinstance(func, ast.Attribute) and func.attr in DISPATCH_METHODS:
             receiver = func.value
-            if isinstance(receiver, ast.Name) and receiver.id in every_param:
+            if (
+                isinstance(receiver, ast.Name)
+                and receiver.id in every_param
+                and receiver.id not in _INSTANCE_PARAMS
+            ):
                 dispatches.append((receiver.id, func.attr))
         callee = dotted_name(func)
         if callee is None or not callee.endswith(_DECORATOR_TAILS):

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from weft_compat.codemod.facts import ModuleFacts, TaskSignature
-from weft_compat.codemod.index import ProjectIndex
+from weft_compat.codemod.index import Helper, ProjectIndex
 
 
 def dotted(node: cst.BaseExpression) -> str | None:
@@ -50,8 +50,10 @@ class FileContext:
     dropped_imports: Counter[str] = field(default_factory=Counter)
     # Original nodes a rule has taken over, so a finer-grained rule leaves them alone.
     claimed: set[int] = field(default_factory=set)
-    # The statement the walk is in, so a finding can name the statement to place it by.
+    # The statement the walk is in, so a finding can name the statement to place it by,
+    # and the functions and classes around it, outermost first.
     statement: cst.CSTNode | None = None
+    scopes: list[cst.FunctionDef | cst.ClassDef] = field(default_factory=list)
     # Top-level statements (original nodes) the rewrite removes, and whether the module
     # changes without a node being replaced (an import alias dropped, say).
     removed_statements: set[int] = field(default_factory=set)
@@ -86,8 +88,28 @@ class FileContext:
 
     def task(self, node: cst.BaseExpression) -> TaskSignature | None:
         """The signature of the task ``node`` names, or None if it is not a task that
-        becomes a weft task."""
+        becomes a weft task. Inside a dispatch helper, its task parameter names the
+        tasks every call of it passes, when they all become weft tasks."""
+        if type(node) is cst.Name and self.scopes:
+            helper = self.helper()
+            if helper is not None and node.value in helper.params:
+                return helper.signature(self.index, node.value)
         return self.index.task(self.qualified_name(node))
+
+    def helper(self) -> Helper | None:
+        """The dispatch helper the walk is inside (a module-level function), if any."""
+        outermost = self.scopes[0] if self.scopes else None
+        if not isinstance(outermost, cst.FunctionDef) or not self.index.helpers:
+            return None
+        qualified = self.facts.qualify(outermost.name.value)
+        return self.index.helpers.get(self.index.canonical(qualified)) if qualified else None
+
+    def helper_parameter(self, node: cst.BaseExpression) -> Helper | None:
+        """The helper whose dispatched parameter ``node`` is, if it is one."""
+        if type(node) is not cst.Name or not self.scopes:
+            return None
+        helper = self.helper()
+        return helper if helper is not None and node.value in helper.params else None
 
     def kept_on_celery(self, node: cst.BaseExpression) -> str | None:
         """Why the task ``node`` names stays on Celery, None if it is not such a task."""

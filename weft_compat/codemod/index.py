@@ -67,6 +67,71 @@ class TaskClass:
     name: str | None = None
 
 
+# What a call passes for a helper's parameter: a qualified name, or None (unknown).
+Passed = str | None
+_SHOWN_SITES = 3
+
+
+@dataclass(frozen=True)
+class Site:
+    """One call of a helper: where, and what it passes for each dispatched parameter."""
+
+    path: str
+    line: int
+    passed: tuple[tuple[str, Passed], ...]
+
+
+@dataclass
+class Helper:
+    """A function dispatching the tasks given in ``params``, with its call sites."""
+
+    params: tuple[str, ...]
+    positions: dict[str, int]
+    methods: tuple[str, ...]
+    sites: list[Site] = field(default_factory=list)
+
+    def signature(self, index: ProjectIndex, param: str) -> TaskSignature | None:
+        """What the tasks reaching ``param`` accept in common, when every call passes a
+        task that becomes a weft task; None otherwise."""
+        tasks = [dict(site.passed).get(param) for site in self.sites]
+        if not tasks or any(task is None or task not in index.tasks for task in tasks):
+            return None
+        signatures = [index.tasks[task] for task in tasks if task is not None]
+        common = set(signatures[0].params).intersection(*(s.params for s in signatures[1:]))
+        return TaskSignature(
+            params=tuple(p for p in signatures[0].params if p in common),
+            var_keyword=all(s.var_keyword for s in signatures),
+        )
+
+    def why_not(self, index: ProjectIndex) -> str:
+        """Why the dispatch inside is not rewritten, naming the call sites."""
+        if not self.sites:
+            return "no call of it in the tree passes it a task the codemod knows"
+        unknown = [
+            site
+            for site in self.sites
+            if any(task is None or task not in index.tasks for _, task in site.passed)
+        ]
+        shown = ", ".join(
+            f"{site.path}:{site.line} ({_passed(site, index)})" for site in unknown[:_SHOWN_SITES]
+        )
+        more = len(unknown) - _SHOWN_SITES
+        tail = f" and {more} more" if more > 0 else ""
+        return f"not every call passes a task that becomes a weft task: {shown}{tail}"
+
+
+def _passed(site: Site, index: ProjectIndex) -> str:
+    parts = []
+    for param, task in site.passed:
+        if task is None:
+            parts.append(f"{param}= is not a name the codemod can follow")
+        elif task in index.celery_tasks:
+            parts.append(f"{task.rpartition('.')[2]} stays on Celery")
+        elif task not in index.tasks:
+            parts.append(f"{task.rpartition('.')[2]} is not a task the codemod found")
+    return "; ".join(parts) or "passes known tasks"
+
+
 @dataclass(frozen=True)
 class Wrapper:
     """A project function that makes tasks by calling a task decorator inside: whether
@@ -101,6 +166,8 @@ class ProjectIndex:
     unknown_decorators: set[str] = field(default_factory=set)
     # Every module-level class of the tree (an object of one is no JSON value).
     classes: set[str] = field(default_factory=set)
+    # Functions that dispatch a task they are given, with their call sites (``helpers``).
+    helpers: dict[str, Helper] = field(default_factory=dict)
     # Every value the settings modules give CELERY_TASK_EAGER_PROPAGATES (None: computed).
     eager_propagates: frozenset[bool | None] = frozenset()
     # ``module.name`` spellings of an AsyncResult import that the rewrite of that module

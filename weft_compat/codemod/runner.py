@@ -19,6 +19,7 @@ from typing import Any
 
 from weft_compat.codemod.apps import decide
 from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
+from weft_compat.codemod.helpers import settle_helpers
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.parsing import parse_module
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
@@ -146,6 +147,8 @@ def run(
     outcomes = [item for item in first if isinstance(item, FileOutcome)]
     pending = tuple(item for item in first if isinstance(item, Pending))
     index = ProjectIndex.build(item.facts for item in pending)
+    skipped = [item.path for item in outcomes if item.status is Status.SKIPPED]
+    settle_helpers(index, [(item.path, item.facts, item.source) for item in pending], skipped)
     batch = _Batch(index, tuple(rules), pending)
     # Longest first, one at a time, so no worker is left alone with a long file at the end.
     order = sorted(range(len(pending)), key=lambda at: len(pending[at].rows or ()), reverse=True)

@@ -20,6 +20,7 @@ from weft_compat.codemod.rules import (
     current_task,
     delay,
     delay_unresolved,
+    dispatch_helpers,
     eager_overrides,
     exceptions_import,
     mock_patch,
@@ -75,6 +76,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             request_reads.RequestReads,
             task_cls.TaskCls,
             task_arguments.TaskArguments,
+            dispatch_helpers.DispatchHelpers,
         ),
         key=lambda rule: rule.CODE,
     )

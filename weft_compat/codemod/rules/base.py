@@ -92,6 +92,10 @@ _TOKEN_FIELDS = frozenset(
 )
 
 
+# Statements that open a scope: the walk keeps them on ``context.scopes``.
+_SCOPES = frozenset({cst.FunctionDef, cst.ClassDef})
+
+
 class Rule:
     """One rewrite or flag, with a stable code; subclasses set the class attributes."""
 
@@ -252,9 +256,13 @@ class Dispatcher:
         plan = plans.get(type(node)) or self._plan(node)
         context = self._context
         inner = len(self.replaced)
+        scoped = False
         if plan.statement:
             outer = context.statement
             context.statement = node
+            scoped = type(node) in _SCOPES
+            if scoped:
+                context.scopes.append(node)  # type: ignore[arg-type]
         for visit in plan.visitors:
             visit(node)
         updated = node
@@ -294,6 +302,8 @@ class Dispatcher:
             self.replaced.append((node, updated, context.statement))
         if plan.statement:
             context.statement = outer
+            if scoped:
+                context.scopes.pop()
         return updated
 
     def _walk_sequence(self, value: Sequence[cst.CSTNode]) -> tuple[cst.CSTNode, ...] | None:

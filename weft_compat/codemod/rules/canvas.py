@@ -77,7 +77,11 @@ class Canvas(Rule):
                 f"{dotted(receiver)}.{name}(...) builds a Celery signature; Weft has no "
                 "canvas, so enqueue the task directly where the workflow needs it",
             )
-        elif name in ("s", "si") and not isinstance(receiver, LITERALS):
+        elif (
+            name in ("s", "si")
+            and not isinstance(receiver, LITERALS)
+            and self.context.helper_parameter(receiver) is None  # reported as its helper
+        ):
             label = dotted(receiver) or "this expression"
             self.report(
                 node,

@@ -43,6 +43,11 @@ class DelayUnresolved(Rule):
         if self.context.is_claimed(node.func):
             return
         receiver, name = method
+        if (
+            self.context.helper_parameter(receiver) is not None
+            and self.context.task(receiver) is None
+        ):
+            return  # the helper is reported once (dispatch_helpers, WC216)
         label = dotted(receiver) or _short(receiver)
         task = self.context.task(receiver)
         kept = self.context.kept_on_celery(receiver) if task is None else None
@@ -86,6 +91,8 @@ class DelayUnresolved(Rule):
         name = node.attr.value
         if name not in _METHODS or id(node) in self._called or self.context.is_claimed(node):
             return
+        if self.context.helper_parameter(node.value) is not None:
+            return  # the helper is reported once (dispatch_helpers, WC216)
         label = dotted(node.value) or _short(node.value)
         self.report(
             node,
