@@ -66,7 +66,8 @@ def test_json_format(project: Path, capsys: pytest.CaptureFixture[str]) -> None:
     document = json.loads(capsys.readouterr().out)
     assert set(document) == {"mode", "findings", "changed", "summary"}
     finding = document["findings"][0]
-    assert set(finding) == {"path", "line", "col", "code", "message", "guide"}
+    assert set(finding) == {"path", "line", "col", "code", "message", "guide", "why"}
+    assert finding["why"].endswith(".")
     assert {item["path"].rpartition("/")[2] for item in document["changed"]} == {
         "tasks.py",
         "views.py",
@@ -199,3 +200,32 @@ def test_python_dash_m(project: Path) -> None:
     )
     assert completed.returncode == 0
     assert completed.stdout.strip() == list_rules()
+
+
+def test_explain_says_why_under_each_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "views.py").write_text("from proj.other import job\n\njob.delay(1)\n")
+    assert main(["migrate", "--explain", str(tmp_path)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    finding = next(index for index, line in enumerate(out) if " WC201 " in line)
+    assert out[finding + 1] == (
+        "    why: 'job' does not resolve to a task the index found (a local value, an "
+        "attribute, or a task defined outside the paths given)."
+    )
+
+
+def test_without_explain_there_is_one_line_per_finding(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "views.py").write_text("from proj.other import job\n\njob.delay(1)\n")
+    assert main(["migrate", str(tmp_path)]) == 1
+    assert "why:" not in capsys.readouterr().out
+
+
+def test_every_rule_says_why_in_one_sentence() -> None:
+    from weft_compat.codemod.rules import ALL_RULES
+
+    for rule in ALL_RULES:
+        assert rule.WHY.endswith("."), rule.NAME
+        assert rule.WHY.count(". ") == 0, rule.NAME

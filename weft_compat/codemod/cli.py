@@ -105,6 +105,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     migrate.add_argument("--list-rules", action="store_true", help="list the rules and exit")
     migrate.add_argument(
+        "--explain",
+        action="store_true",
+        help="under each finding, say why the site was not rewritten (which condition failed)",
+    )
+    migrate.add_argument(
         "--jobs",
         "-j",
         type=int,
@@ -191,7 +196,9 @@ def _selected(args: argparse.Namespace) -> list[str]:
     ]
 
 
-def _print_text(outcomes: list[FileOutcome], mode: str, rule_names: dict[str, str]) -> None:
+def _print_text(
+    outcomes: list[FileOutcome], mode: str, rule_names: dict[str, str], *, explain: bool = False
+) -> None:
     for outcome in outcomes:
         if outcome.status is Status.CHANGED:
             if mode == "diff":
@@ -203,7 +210,7 @@ def _print_text(outcomes: list[FileOutcome], mode: str, rule_names: dict[str, st
                 print(f"{verb} {outcome.path}", file=sys.stderr)
     findings = sorted(f for outcome in outcomes for f in outcome.findings)
     for finding in findings:
-        print(finding.as_text())
+        print(finding.as_text(explain=explain))
     print(Summary.of(outcomes).as_text(rule_names, wrote=mode == "write"), file=sys.stderr)
     if findings:
         print("`weft-compat explain CODE` prints a code's guide section.", file=sys.stderr)
@@ -236,7 +243,7 @@ def _migrate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.format == "json":
         print(render_json(outcomes, rule_names, wrote=args.mode == "write"))
     else:
-        _print_text(outcomes, args.mode, rule_names)
+        _print_text(outcomes, args.mode, rule_names, explain=args.explain)
     found = any(o.findings or o.status in (Status.CHANGED, Status.FAILED) for o in outcomes)
     return EXIT_FOUND if found else EXIT_CLEAN
 

@@ -35,6 +35,8 @@ class PendingFinding:
     guide: str
     # The innermost statement holding ``node``, when the walk knows it.
     statement: cst.CSTNode | None = None
+    # Why the site was not rewritten: which condition failed, in one sentence.
+    why: str = ""
 
 
 @dataclass

@@ -33,10 +33,16 @@ class Finding:
     code: str
     message: str
     guide: str
+    # Why the site was not rewritten (which condition failed), in one sentence.
+    why: str = ""
 
-    def as_text(self) -> str:
-        """``path:line:col: CODE message (guide)``, the format editors and CI parse."""
-        return f"{self.path}:{self.line}:{self.col}: {self.code} {self.message} ({self.guide})"
+    def as_text(self, *, explain: bool = False) -> str:
+        """``path:line:col: CODE message (guide)``, the format editors and CI parse;
+        with ``explain``, a second, indented line says why the site was not rewritten."""
+        line = f"{self.path}:{self.line}:{self.col}: {self.code} {self.message} ({self.guide})"
+        if explain and self.why:
+            line += f"\n    why: {self.why}"
+        return line
 
 
 def guide_link(page_and_anchor: str) -> str:

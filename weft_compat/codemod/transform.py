@@ -37,11 +37,12 @@ from weft_compat.codemod.statements import (
 from weft_compat.codemod.syntax import piece_starts, syntax_error
 
 FAILURE_GUIDE = "codemod.md#files-the-codemod-cannot-process"
+FAILURE_WHY = "the file could not be read, parsed or safely rewritten, so it was left as it is."
 
 
 def failure(path: str, code: str, message: str, line: int = 1, col: int = 1) -> FileOutcome:
     """A failed outcome carrying one finding that says why."""
-    finding = Finding(path, line, col, code, message, guide_link(FAILURE_GUIDE))
+    finding = Finding(path, line, col, code, message, guide_link(FAILURE_GUIDE), FAILURE_WHY)
     return FileOutcome(path, Status.FAILED, [finding])
 
 
@@ -70,7 +71,7 @@ def _positions(
     findings = set()
     for item in pending:
         line, col = where.get(id(item.node), (1, 0))
-        findings.add(Finding(path, line, col + 1, item.code, item.message, item.guide))
+        findings.add(Finding(path, line, col + 1, item.code, item.message, item.guide, item.why))
     return sorted(findings)
 
 

@@ -104,15 +104,22 @@ class Rule:
     DESCRIPTION: ClassVar[str]
     # ``page.md#anchor`` of the rule's own guide section.
     GUIDE: ClassVar[str]
+    # Why a site this rule reports was not rewritten, in one sentence, when a finding
+    # gives no reason of its own (``--explain``).
+    WHY: ClassVar[str] = "the site has no rewrite with the same meaning on weft_compat."
 
     def __init__(self, context: FileContext) -> None:
         self.context = context
 
-    def report(self, node: cst.CSTNode, message: str, guide: str | None = None) -> None:
-        """Record a finding at an original node; ``guide`` overrides the rule's section."""
+    def report(
+        self, node: cst.CSTNode, message: str, guide: str | None = None, why: str | None = None
+    ) -> None:
+        """Record a finding at an original node; ``guide`` overrides the rule's section,
+        ``why`` the rule's sentence on why such a site is not rewritten."""
         link = guide_link(guide or self.GUIDE)
+        reason = why or self.WHY
         self.context.findings.append(
-            PendingFinding(node, self.CODE, message, link, self.context.statement)
+            PendingFinding(node, self.CODE, message, link, self.context.statement, reason)
         )
 
     def add_import(self, module: str, name: str | None = None) -> None:

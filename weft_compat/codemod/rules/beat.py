@@ -37,6 +37,7 @@ class Beat(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "beat.md#wc206-beat"
+    WHY = "weft_compat has no periodic scheduler, so a beat schedule has nothing to become."
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

@@ -61,6 +61,10 @@ class CallOptions(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "calling.md#wc203-call_options"
+    WHY = (
+        "the call passes an option .using(...) does not accept, so rewriting it would fail or"
+        " change the call."
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
         method = method_call(node)

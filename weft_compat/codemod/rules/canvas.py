@@ -42,6 +42,10 @@ class Canvas(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "canvas.md#wc205-canvas"
+    WHY = (
+        "Weft has no chains, groups, chords or signatures, so a canvas construct has no "
+        "rewrite with the same meaning."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

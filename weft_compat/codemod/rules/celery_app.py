@@ -40,6 +40,10 @@ class CeleryApp(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "celery-app.md#wc207-celery_app"
+    WHY = (
+        "the Celery app is removed only once nothing but its own plumbing uses it, and its "
+        "configuration has no one-to-one counterpart."
+    )
 
     def _removed(self) -> bool:
         """Whether app_plumbing (WC108) removes the statement being walked."""

@@ -39,6 +39,7 @@ class CeleryImports(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "codemod.md#wc211-celery_imports"
+    WHY = "the imported Celery name has no weft_compat counterpart that another rule rewrites to."
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if node.relative or node.module is None:

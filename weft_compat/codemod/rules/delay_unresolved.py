@@ -21,6 +21,10 @@ from weft_compat.codemod.rules.delay import misplaced_options
 CODE = "WC201"
 DESCRIPTION = ".delay/.apply_async not rewritten: unknown receiver, not called, or misused options"
 _METHODS = frozenset({"delay", "apply_async"})
+_MISPLACED = (
+    "the keyword is a Celery call option, which .delay hands to the task as an argument, "
+    "and the task has no such parameter, so the call was a bug under Celery."
+)
 
 
 class DelayUnresolved(Rule):
@@ -30,6 +34,10 @@ class DelayUnresolved(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "calling.md#wc201-delay_unresolved"
+    WHY = (
+        "the receiver is not a task the codemod found as a weft task, the method is not "
+        "called, or .delay passes a Celery option name the task has no parameter for."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
@@ -56,12 +64,16 @@ class DelayUnresolved(Rule):
                 node,
                 f"{label}.{name}(...) was not rewritten: {label} stays a Celery task ({kept}); "
                 "its calls move to .enqueue(...) once its decorator is migrated",
+                why=f"{label} is a task the codemod keeps on Celery ({kept}), and a task's "
+                "calls follow the task.",
             )
         elif task is None:
             self.report(
                 node,
                 f"{label}.{name}(...) was not rewritten: {label!r} is not a task the codemod "
                 f"found; if it is one, change it to {label}.enqueue(...) by hand",
+                why=f"{label!r} does not resolve to a task the index found (a local value, an "
+                "attribute, or a task defined outside the paths given).",
             )
         elif name == "delay":
             for arg in misplaced_options(node, task):
@@ -79,12 +91,14 @@ class DelayUnresolved(Rule):
                 arg,
                 f"{problem}; if the option was meant, write "
                 f"{label}.using({option}=...).enqueue(...), otherwise drop it",
+                why=_MISPLACED,
             )
         else:
             self.report(
                 arg,
                 f"{problem}, and .using(...) does not take it either: {reason}",
                 f"calling.md#{option}",
+                why=_MISPLACED,
             )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
@@ -98,6 +112,8 @@ class DelayUnresolved(Rule):
             node,
             f"{label}.{name} is referenced but not called here (a callback, map(), stored); "
             f"pass {label}.enqueue instead, or a function that calls it",
+            why="the method is referenced rather than called here, so there is no call to "
+            "rewrite and whatever calls it later is not known.",
         )
 
 

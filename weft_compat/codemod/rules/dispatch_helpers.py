@@ -23,6 +23,10 @@ class DispatchHelpers(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "calling.md#wc216-dispatch_helpers"
+    WHY = (
+        "not every call of the helper passes a task that becomes a weft task, so its dispatch"
+        " cannot be rewritten for all of them."
+    )
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         if len(self.context.scopes) != 1:

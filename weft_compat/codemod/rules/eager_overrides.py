@@ -101,6 +101,10 @@ class EagerOverrides(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "testing.md#wc109-eager_overrides"
+    WHY = (
+        "the override's value is computed or its scope is not a test the immediate mode can "
+        "decorate."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

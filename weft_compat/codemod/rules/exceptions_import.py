@@ -53,6 +53,10 @@ class ExceptionsImport(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "bound-tasks.md#wc101-exceptions_import"
+    WHY = (
+        "the exception has no weft_compat counterpart, or a task of the module stays in "
+        "Celery form and must keep catching Celery's exceptions."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

@@ -47,6 +47,7 @@ class MockPatch(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "mocking.md#wc210-mock_patch"
+    WHY = "the patched name is not renamed in a way the mock's assertions survive."
 
     def visit_Call(self, node: cst.Call) -> None:
         if not is_patch(dotted(node.func) or ""):

@@ -45,6 +45,10 @@ class OverrideSettings(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "testing.md#wc302-override_settings"
+    WHY = (
+        "the overridden Celery setting has no effect on weft_compat and no test-mode spelling"
+        " the codemod could write."
+    )
 
     def visit_Call(self, node: cst.Call) -> None:
         if not is_override(self.context, node.func):

@@ -63,6 +63,10 @@ class PatchTargets(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "mocking.md#wc110-patch_targets"
+    WHY = (
+        "the mock's return value is an object of the test's own, whose attributes cannot be "
+        "followed."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

@@ -48,6 +48,10 @@ class RequestReads(RequestScope):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "bound-tasks.md#wc214-request_reads"
+    WHY = (
+        "weft_compat's request has no such attribute (it would raise), or a write to it would"
+        " do nothing."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

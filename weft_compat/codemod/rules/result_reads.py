@@ -48,6 +48,7 @@ class ResultReads(HandleTracking):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "results.md#wc204-result_reads"
+    WHY = "the handle read or call has no WeftSubmission equivalent with the same meaning."
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

@@ -25,6 +25,7 @@ class Settings(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "settings.md#wc301-settings"
+    WHY = "a Django setting is for a person to move: the codemod does not write settings."
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

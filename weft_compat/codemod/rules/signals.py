@@ -28,6 +28,7 @@ class Signals(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "signals.md#wc208-signals"
+    WHY = "Weft does not send Celery's signals, so a receiver would never run."
 
     def _signal_name(self, node: cst.BaseExpression) -> str | None:
         qualified = self.context.qualified_name(node)

@@ -50,6 +50,10 @@ class TaskArguments(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "calling.md#wc215-task_arguments"
+    WHY = (
+        "the argument is one JSON cannot carry, which the runtime refuses at enqueue; the fix"
+        " changes the task's signature."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)

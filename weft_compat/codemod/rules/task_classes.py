@@ -49,6 +49,10 @@ class TaskClasses(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "task-classes.md#wc209-task_classes"
+    WHY = (
+        "the class keeps an attribute whose loss would change the task, derives from a class "
+        "that stays on Celery, or uses a Celery Task name WeftTaskBase lacks."
+    )
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
@@ -75,6 +79,7 @@ class TaskClasses(Rule):
                 node,
                 f"class {name} stays on Celery: {found.reason}; its tasks keep their Celery "
                 "decorators and calls until it can move onto WeftTaskBase",
+                why=f"the class cannot move onto WeftTaskBase because {found.reason}.",
             )
             return
         body = node.body.body if isinstance(node.body, cst.IndentedBlock) else ()

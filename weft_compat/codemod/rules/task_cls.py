@@ -28,6 +28,7 @@ class TaskCls(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "task-classes.md#wc303-task_cls"
+    WHY = "the app-wide base class moves to a setting, which the codemod does not write."
 
     def _path(self, value: cst.BaseExpression) -> str | None:
         """The dotted path of the class ``value`` names, as the setting spells it."""

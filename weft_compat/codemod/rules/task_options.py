@@ -41,6 +41,10 @@ class TaskOptions(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "decorator.md#wc202-task_options"
+    WHY = (
+        "the decorator passes an option @weft_task refuses, whose loss would change the task "
+        "or whose fix is a person's choice."
+    )
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         match = task_decorator(self.context, node)
@@ -72,7 +76,13 @@ class TaskOptions(Rule):
                 if keeps_celery
                 else "removed from the rewritten decorator: "
             )
-            self.report(arg, f"task option {option!r} {where}{DROPPED[option]}", _section(option))
+            self.report(
+                arg,
+                f"task option {option!r} {where}{DROPPED[option]}",
+                _section(option),
+                why="@weft_task refuses the option, and the task's work runs without it, so "
+                "the rewrite drops it.",
+            )
             return
         reason = blocker(option, string_value(arg.value))
         if reason is None:
@@ -85,7 +95,12 @@ class TaskOptions(Rule):
                 "remove the option, then run the codemod again",
             )
         elif option in REFUSED_OPTIONS:
-            self.report(arg, f"task option {option!r} {_KEPT}: {reason}", _section(option))
+            self.report(
+                arg,
+                f"task option {option!r} {_KEPT}: {reason}",
+                _section(option),
+                why=f"@weft_task refuses {option!r}, and dropping it would change the task.",
+            )
         else:
             self.report(
                 arg,

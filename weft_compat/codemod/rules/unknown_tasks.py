@@ -26,6 +26,10 @@ class UnknownTasks(Rule):
     CODE = CODE
     DESCRIPTION = DESCRIPTION
     GUIDE = "decorator.md#wc213-unknown_tasks"
+    WHY = (
+        "the decorator's object is not a Celery app the index found, so the codemod cannot "
+        "tell it makes tasks."
+    )
 
     def visit_Decorator(self, node: cst.Decorator) -> None:
         expression = node.decorator
