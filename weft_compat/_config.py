@@ -98,6 +98,12 @@ class QueueConfig(BaseModel):
     prefetch_multiplier: Annotated[int, Field(ge=1, le=1000)] = DEFAULT_PREFETCH_MULTIPLIER
 
 
+@functools.cache
+def _default_queue() -> QueueConfig:
+    # A queue the settings do not list; built once (every enqueue asks for it).
+    return QueueConfig()
+
+
 class Settings(BaseModel):
     """The keys of `WEFT_COMPAT`; unknown keys are refused, so typos surface, and values
     are strict (`"DEFAULT_TIMEOUT": "60"` is refused, not read as a number)."""
@@ -138,7 +144,7 @@ class Settings(BaseModel):
     def queue_config(self, queue: str | None) -> tuple[str, QueueConfig]:
         """The queue a call goes to (its own, else `DEFAULT_QUEUE`) and that queue's config."""
         name = queue or self.DEFAULT_QUEUE
-        return name, self.QUEUES.get(name) or QueueConfig()
+        return name, self.QUEUES.get(name) or _default_queue()
 
 
 _configured: Settings | None = None
@@ -216,9 +222,24 @@ _FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
 }
 
 
+# CPython keeps the environment in `os.environ._data` (names and values as bytes), which
+# `os.environ` reads through an encode and a decode per lookup: reading it directly makes
+# this check, done several times per enqueue, twenty times cheaper.
+_RAW_ENVIRONMENT: Final[dict[bytes, bytes] | None] = getattr(os.environ, "_data", None)
+_RAW_NAMES: Final = tuple(os.fsencode(variable) for variable in _FROM_ENVIRONMENT)
+
+
+def _environment_values() -> tuple[str | None, ...]:
+    raw = _RAW_ENVIRONMENT
+    if raw is None or not isinstance(raw, dict):
+        return tuple(os.environ.get(variable) or None for variable in _FROM_ENVIRONMENT)
+    found = tuple(raw.get(name) for name in _RAW_NAMES)
+    return tuple(os.fsdecode(value) if value else None for value in found)
+
+
 def _environment_settings() -> Settings:
     # One object per value of the variables, so callers can cache on its identity.
-    values = tuple(os.environ.get(variable) or None for variable in _FROM_ENVIRONMENT)
+    values = _environment_values()
     settings = _environment.get(values)
     if settings is None:
         raw: dict[str, Any] = {}

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import hashlib
 import os
 import select
@@ -34,10 +35,15 @@ _lock = threading.Lock()
 _writers: dict[tuple[int, Path], int] = {}
 
 
-def _path(name: str) -> Path:
-    context = os.path.realpath(context_path() or os.getcwd())
-    digest = hashlib.sha256(f"{context}\0{name}".encode()).hexdigest()[:24]
+@functools.lru_cache(maxsize=256)
+def _bell_file(context: str | None, name: str) -> Path:
+    where = os.path.realpath(context or os.getcwd())
+    digest = hashlib.sha256(f"{where}\0{name}".encode()).hexdigest()[:24]
     return _BASE / f"weft_compat-bell-{digest}"
+
+
+def _path(name: str) -> Path:
+    return _bell_file(context_path(), name)
 
 
 def ring(name: str, times: int = 1) -> None:

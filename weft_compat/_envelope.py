@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 from weft_compat import _serialization
@@ -66,7 +66,8 @@ class Envelope:
 
     def to_payload(self) -> dict[str, Any]:
         """The JSON-ready form submitted to Weft."""
-        return {"weft_compat": asdict(self)}
+        # Field by field rather than `asdict`, which deep-copies (a fifth of an enqueue).
+        return {"weft_compat": {name: getattr(self, name) for name in _FIELD_TYPES}}
 
     def to_json(self) -> str:
         """The message the pooled lane queues."""

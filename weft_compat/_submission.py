@@ -157,14 +157,19 @@ class WeftSubmission:
         A retried call is followed through its attempts to the final one. Raises
         `TimeoutError` if it has not finished within `timeout` seconds.
         """
+        return self._finish(timeout)[1]
+
+    def _finish(self, timeout: float | None) -> tuple[Outcome | None, TaskResult]:
+        # Wait for the end; the stored outcome (None for an isolated call with only
+        # Weft's own status) and the TaskResult built from it.
         if self._tid in local_outcomes:
-            return self._local_result()
+            return local_outcomes[self._tid], self._local_result()
         deadline = math.inf if timeout is None else time.monotonic() + timeout
         while True:
             since = get_broker().get_data_version()
             location = locate(self._tid)
             if location.outcome is not None:
-                return _task_result(self._tid, location.outcome)
+                return location.outcome, _task_result(self._tid, location.outcome)
             if location.lane == "isolated" and location.attempt is not None:
                 finished = self._isolated_result(location.attempt, deadline, timeout)
                 if finished is not None:
@@ -177,13 +182,13 @@ class WeftSubmission:
                 if outcome is not None or current_attempt(self._tid, events) != location.attempt:
                     break
             if outcome is not None:
-                return _task_result(self._tid, outcome)
+                return outcome, _task_result(self._tid, outcome)
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
 
     def _isolated_result(
         self, attempt: str, deadline: float, timeout: float | None
-    ) -> TaskResult | None:
+    ) -> tuple[Outcome | None, TaskResult] | None:
         # Wait for the Weft task of the current attempt; None when it handed on to a retry.
         remaining = None if math.isinf(deadline) else max(0.0, deadline - time.monotonic())
         try:
@@ -197,7 +202,7 @@ class WeftSubmission:
             return None
         outcome = self._await_outcome(raw.status)
         value = _decode(outcome.value) if outcome is not None else raw.value
-        return TaskResult(
+        return outcome, TaskResult(
             tid=self._tid,
             status=outcome.raw_status if outcome is not None else raw.status,
             value=value,
@@ -310,10 +315,17 @@ class WeftSubmission:
         (with `propagate=False`, returns it instead). Raises `TimeoutError` if the call
         has not ended within `timeout` seconds.
         """
-        self.result(timeout=timeout)
-        if self.successful():
-            return self.return_value
-        error = self.info
+        outcome, raw = self._finish(timeout)
+        if outcome is None:  # An isolated call Weft alone knows the end of.
+            if self.successful():
+                return raw.value
+            error: Any = self.info
+        elif outcome.state == SUCCESS:
+            return raw.value
+        elif outcome.error is not None:
+            error = outcome.error.rebuild()
+        else:
+            error = TaskRevokedError(f"task {self._tid} was revoked")
         if propagate and isinstance(error, BaseException):
             raise error
         return error
