@@ -66,3 +66,10 @@ def test_conf_imports_and_result_expires_say_where_they_go() -> None:
     assert "app.conf.imports configures Celery: becomes WEFT_COMPAT['IMPORTS']" in messages[0]
     assert "WEFT_COMPAT['RESULT_EXPIRES']" in messages[1]
     assert messages[3].startswith("include= becomes WEFT_COMPAT['IMPORTS']")
+
+
+def test_the_app_s_task_registry_is_reported() -> None:
+    outcome = check_flagged(
+        "from proj.celery import app\n\ntask = app.tasks['proj.send']\n", ["WC207"], ("celery_app",)
+    )
+    assert "weft_compat.get_task(name)" in outcome.findings[0].message

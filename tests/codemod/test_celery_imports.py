@@ -30,3 +30,16 @@ def test_import_removed_by_a_rewrite_is_not_reported() -> None:
         "from weft_compat import weft_task\n\n@weft_task\ndef f():\n    pass\n",
         ("task_decorator", "celery_imports"),
     )
+
+
+def test_task_imported_for_annotations_is_reported() -> None:
+    outcome = check_flagged(
+        "from celery import Task\n\ndef run(task: Task) -> None:\n    pass\n",
+        ["WC211"],
+        ("celery_imports",),
+    )
+    assert "use weft_compat.WeftTaskBase" in outcome.findings[0].message
+
+
+def test_task_imported_for_a_subclass_is_not_reported_here() -> None:
+    check_noop("from celery import Task\n\nclass T(Task):\n    pass\n", ("celery_imports",))

@@ -99,3 +99,14 @@ def test_partial_inside_on_commit_is_left_to_on_commit() -> None:
         ("on_commit", "delay_unresolved"),
         modules=TASKS,
     )
+
+
+def test_apply_on_a_known_task_is_reported() -> None:
+    outcome = check_flagged(
+        "from proj.tasks import send\n\nsend.apply(args=(1,))\n", ["WC201"], RULES, modules=TASKS
+    )
+    assert "send.apply(...) runs the task inline" in outcome.findings[0].message
+
+
+def test_apply_on_anything_else_is_not() -> None:
+    check_noop("import functools\n\nfunctools.reduce.apply(x)\n", RULES)

@@ -87,3 +87,10 @@ def test_a_view_s_request_is_not_a_task_s() -> None:
         "        return self.request.user\n",
         RULES,
     )
+
+
+def test_celery_only_names_on_a_bound_function_task_s_self() -> None:
+    outcome = check_flagged(
+        BOUND + "    self.delay(1)\n    return self.AsyncResult(x)\n", ["WC214", "WC214"], RULES
+    )
+    assert "self.delay is Celery's Task's" in outcome.findings[0].message

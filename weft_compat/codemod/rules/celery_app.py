@@ -116,6 +116,15 @@ class CeleryApp(Rule):
                 "the `weft` command line or WeftSubmission.stop()/kill()",
             )
 
+    def visit_Attribute(self, node: cst.Attribute) -> None:
+        if node.attr.value == "tasks" and self.context.is_app(node.value):
+            self.report(
+                node,
+                f"{dotted(node)} is the Celery app's task registry; look a task up by name "
+                "with weft_compat.get_task(name)",
+                why="there is no app object to hold a registry once the app goes.",
+            )
+
     def visit_Assign(self, node: cst.Assign) -> None:
         for target in node.targets:
             expression = target.target

@@ -23,6 +23,7 @@ OWNED = frozenset(
         "schedule",
     }
 )  # fmt: skip
+TASK_MODULES = frozenset({"celery", "celery.app.task"})
 OWNED_MODULES = frozenset({"celery.exceptions", "celery.signals", "celery.schedules"})
 PACKAGES = frozenset({"celery", "django_celery_results"})
 _ADVICE = {
@@ -52,10 +53,28 @@ class CeleryImports(Rule):
             return
         for alias in node.names:
             name = dotted(alias.name) or ""
+            if name == "Task" and module in TASK_MODULES and not self._subclassed(alias):
+                self.report(
+                    alias,
+                    f"{module}.Task is imported but no class here derives from it (a type "
+                    "annotation, an isinstance check): use weft_compat.WeftTaskBase",
+                    why="only a class deriving from Task is moved onto WeftTaskBase; other "
+                    "uses of the name are left to a person.",
+                )
+                continue
             if name in OWNED:
                 continue
             advice = _ADVICE.get(name, "weft_compat has no counterpart; remove the dependency")
             self.report(alias, f"{module}.{name} is a Celery import: {advice}")
+
+    def _subclassed(self, alias: cst.ImportAlias) -> bool:
+        """Whether a module-level class of this module derives from Celery's Task."""
+        index = self.context.index
+        return any(
+            index.canonical(base) == "celery.Task"
+            for body in self.context.facts.classes.values()
+            for base in body.bases
+        )
 
     def visit_Import(self, node: cst.Import) -> None:
         for alias in node.names:

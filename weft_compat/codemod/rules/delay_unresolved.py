@@ -45,6 +45,16 @@ class DelayUnresolved(Rule):
 
     def visit_Call(self, node: cst.Call) -> None:
         method = method_call(node)
+        if method is not None and method[1] == "apply" and self.context.task(method[0]):
+            self.report(
+                node,
+                f"{dotted(method[0]) or _short(method[0])}.apply(...) runs the task inline and "
+                "returns an EagerResult under Celery; a weft task has no apply(): call it as "
+                "a function, or enqueue it inside weft_compat.testing.immediate()",
+                why="a weft task has no apply(), and its two replacements differ in what they "
+                "return, so the choice is a person's.",
+            )
+            return
         if method is None or method[1] not in _METHODS:
             return
         self._called.add(id(node.func))

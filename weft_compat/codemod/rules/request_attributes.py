@@ -64,6 +64,14 @@ class RequestScope(Rule):
         self._selves.pop()
         return updated_node
 
+    def in_task_class(self) -> bool:
+        """Whether the walk is inside a task class (whose ``self`` WC209 looks after)."""
+        return self._task_classes > 0
+
+    def bound_self(self) -> str | None:
+        """The name a bound task's ``self`` has where the walk is, if any."""
+        return self._selves[-1]
+
     def is_request(self, node: cst.BaseExpression) -> bool:
         """Whether ``node`` is a task's request: ``self.request``, ``current_task.request``."""
         if not isinstance(node, cst.Attribute) or node.attr.value != "request":

@@ -13,9 +13,12 @@ import libcst as cst
 
 from weft_compat.codemod.context import FileContext, dotted
 from weft_compat.codemod.rules.request_attributes import RENAMED, SUPPORTED, RequestScope
+from weft_compat.codemod.rules.task_classes import CELERY_ONLY
 
 CODE = "WC214"
-DESCRIPTION = "self.request attributes weft_compat lacks (delivery_info, hostname, root_id, …)"
+DESCRIPTION = (
+    "self.request / bound self attributes weft_compat lacks (delivery_info, hostname, self.app, …)"
+)
 _CANVAS = "Weft has no canvas, so there is no chain, group or chord around the call"
 ADVICE = {
     "delivery_info": "there is no broker delivery; read the queue from the task's options",
@@ -72,6 +75,7 @@ class RequestReads(RequestScope):
                 )
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
+        self._celery_only(node)
         name = node.attr.value
         if id(node) in self._written or name in SUPPORTED or name in RENAMED:
             return
@@ -82,4 +86,22 @@ class RequestReads(RequestScope):
             node,
             f"{dotted(node) or 'self.request.' + name} raises AttributeError on weft_compat, "
             f"whose request has only {', '.join(sorted(SUPPORTED))}: {advice}",
+        )
+
+    def _celery_only(self, node: cst.Attribute) -> None:
+        """``self.app`` / ``self.delay`` / ... on a bound function task's ``self``."""
+        owner = node.value
+        advice = CELERY_ONLY.get(node.attr.value)
+        if (
+            advice is None
+            or self.in_task_class()
+            or not isinstance(owner, cst.Name)
+            or owner.value != self.bound_self()
+        ):
+            return
+        self.report(
+            node,
+            f"{owner.value}.{node.attr.value} is Celery's Task's, and a bound weft task's "
+            f"{owner.value} has none: {advice}",
+            why="weft_compat's task instance has no such attribute, so the read would raise.",
         )
