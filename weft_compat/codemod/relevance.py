@@ -14,9 +14,10 @@ lead to a known task, and string escapes (which can spell anything).
 
 from __future__ import annotations
 
+import keyword
 import re
-from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Sequence
 
 from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.facts import ModuleFacts
@@ -38,8 +39,6 @@ _LITERALS = (
     b".si(",
     b".request.",
     b"task_cls",
-    b".objects.",
-    b"get_object_or_404",
     b"beat_schedule",
     b"add_periodic_task",
     b"DJANGO_SETTINGS_MODULE",
@@ -52,6 +51,12 @@ _WORD_OR_DOT = _WORD | frozenset(b".")
 # not after a word character or a dot, then an assignment (annotated or not).
 _DROPPED = tuple(sorted(name.encode() for name in DROPPED))
 _ASSIGNED = re.compile(rb"\s*(?::[^=\r\n]*)?=(?!=)")
+# Task calls, and the statements that bind a model instance for one (see _model_names).
+_DISPATCHES = (b"delay", b"enqueue", b"apply_async")
+_BINDERS = frozenset({"Assign", "For", "AsyncFor"})
+_IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_KEYWORDS = frozenset(keyword.kwlist)
+_END = 1 << 62
 
 
 def _interesting(qualified: str, index: ProjectIndex, prefixes: frozenset[str]) -> bool:
@@ -107,6 +112,11 @@ class Relevance:
             self._starts += _word_starts(self._source, name.encode())
         self._starts.sort()
 
+    def mark(self, offsets: Iterable[int]) -> None:
+        """Count the text at ``offsets`` as relevant too."""
+        self._starts += offsets
+        self._starts.sort()
+
     def within(self, start: int, end: int) -> bool:
         """Whether relevant text starts in ``source[start:end]``."""
         position = bisect_left(self._starts, start)
@@ -150,13 +160,76 @@ def _spelling_starts(source: bytes) -> list[int]:
     return starts
 
 
+def _innermost(spans: Sequence[tuple[int, int]], offset: int) -> int | None:
+    """The position of the innermost statement span holding ``offset``, if one does."""
+    # Rows come parents first, in source order, so their starts never decrease.
+    position = bisect_right(spans, (offset, _END)) - 1
+    while position >= 0:
+        start, end = spans[position]
+        if start <= offset < end:
+            return position
+        position -= 1
+    return None
+
+
+def _model_bindings(
+    source: bytes, facts: ModuleFacts, rows: Sequence[Row], lines: Lines
+) -> list[int]:
+    """Where the statements start that bind or rebind a model instance a task call may
+    pass, which a rule reports (WC215).
+
+    Those are the statements that bind a name to a model instance (``x =
+    Order.objects.get(...)``, ``for x in Order.objects...``, ``x = get_object_or_404(...)``)
+    when a task call's statement mentions that name, and the assignments to such a
+    name, which the rule takes to rebind it. Other ORM queries are not relevant; they
+    are most of a Django module's statements.
+    """
+    markers = [*_occurrences(source, b"objects."), *_occurrences(source, b"get_object_or_404")]
+    for local, target in facts.imports.items():
+        if target == "django.shortcuts.get_object_or_404":
+            markers += _word_starts(source, local.encode())
+    calls = [position for part in _DISPATCHES for position in _occurrences(source, part)]
+    if not markers or not calls:
+        return []
+    starts = lines.starts
+    spans = [
+        (starts[row.line - 1] + max(row.column, 0), starts[row.end_line - 1] + row.end_column)
+        for row in rows
+    ]
+    mentioned: set[bytes] = set()
+    for offset in calls:
+        at = _innermost(spans, offset)
+        if at is not None:
+            mentioned.update(_IDENTIFIER.findall(source, *spans[at]))
+    binding: list[int] = []
+    names: set[str] = set()
+    for offset in markers:
+        at = _innermost(spans, offset)
+        if at is None or rows[at].kind not in _BINDERS:
+            continue
+        # What comes before the query: the targets (and perhaps a call around it).
+        before = {
+            word.decode() for word in _IDENTIFIER.findall(source, spans[at][0], offset)
+        } - _KEYWORDS
+        if before & {word.decode() for word in mentioned}:
+            binding.append(spans[at][0])
+            names |= before
+    binding += [
+        spans[at][0]
+        for at, row in enumerate(rows)
+        if row.kind == "Assign" and not names.isdisjoint(row.targets)
+    ]
+    return binding
+
+
 def relevance(
-    source: bytes, facts: ModuleFacts, index: ProjectIndex, rows: Iterable[Row], lines: Lines
+    source: bytes, facts: ModuleFacts, index: ProjectIndex, rows: Sequence[Row], lines: Lines
 ) -> Relevance:
     """What marks relevant text in ``source``, whose statements are ``rows``.
 
     The names assigned by relevant assignments may hold result handles, so they
-    count too.
+    count too, and so do the statements binding model instances for task calls
+    (``_model_bindings``).
     """
     names = bound_names(facts, index)
     found = Relevance(source, names)
@@ -167,4 +240,5 @@ def relevance(
         for target in row.targets
     }
     found.add(handles - names)
+    found.mark(_model_bindings(source, facts, rows, lines))
     return found
