@@ -67,6 +67,24 @@ FRAGMENTS = [
     "app.config_from_object('django.conf:settings', namespace='CELERY')\n"
     "app.autodiscover_tasks()\n",
     "__all__ = ('app', 'other')\n",
+    "from celery import Task, current_task\n",
+    "class Base(Task):\n    rate_limit = '1/m'\n    max_retries = 2\n"
+    "    def on_failure(self, *a):\n        self.app.send_task('x')\n",
+    "class Kept(Base):\n    Request = 'x.Y'\n",
+    "@shared_task(base=Base, bind=True)\ndef based(self):\n"
+    "    current_task.update_state(state='P', meta={})\n    return self.request.correlation_id\n",
+    "class Run(Base):\n    def run(self, x):\n        return current_task.request.hostname\n",
+    "registered = app.register_task(Run())\nregistered.delay(1)\n",
+    "def dispatch(task, *args):\n    task.delay(*args)\n\ndispatch(t, 1)\n",
+    "def job(*args, **kwargs):\n    return app.task(*args, **kwargs)\n",
+    "@job(bind=True, rate_limit='1/s')\ndef made(self):\n    self.request.chain = None\n",
+    "impl_task = shared_task(bind=True)(lambda self: None)\n",
+    "app.control.revoke([a, b], terminate=True)\n",
+    "t.s(1).apply_async(countdown=3)\nunknown.si(2)\n",
+    "from celery import exceptions\ntry:\n    pass\nexcept exceptions.Retry:\n    pass\n",
+    "def view(pk):\n    order = Order.objects.get(pk=pk)\n    t.delay(order, {1})\n",
+    "t.apply_async((1,), timeout=5)\n",
+    "app2 = Celery('q', task_cls='p.tasks:Base', include=['p.x'])\n",
 ]
 
 

@@ -279,3 +279,12 @@ def test_the_moved_classes_module_imports_nothing_of_celery() -> None:
     assert outcome.new_source is not None
     assert b"celery" not in outcome.new_source
     assert outcome.findings == []
+
+
+def test_a_weft_task_base_subclass_is_a_task_class_on_a_second_run() -> None:
+    check_noop("from weft_compat import WeftTaskBase\n\nclass A(WeftTaskBase):\n    pass\n", RULES)
+    check_flagged(
+        "from weft_compat import WeftTaskBase\n\nclass A(WeftTaskBase):\n    Request = 'x.Y'\n",
+        ["WC209"],
+        RULES,
+    )

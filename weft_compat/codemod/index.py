@@ -26,8 +26,9 @@ TASK_DECORATORS = frozenset(
     }
 )
 CURRENT_APP = frozenset({"celery.current_app", "celery._state.current_app"})
-# Celery's own task base class; ``app.Task`` is the app's.
-CELERY_TASK_CLASSES = frozenset({"celery.Task"})
+# Celery's own task base class (``app.Task`` is the app's), and weft_compat's, so a
+# class the codemod moved is still a task class when it runs again.
+CELERY_TASK_CLASSES = frozenset({"celery.Task", "weft_compat.WeftTaskBase"})
 _CANONICAL_APP_CLASSES = frozenset({"celery.Celery"})
 # Celery re-exports the same objects under several module paths.
 _CELERY_CANONICAL = {
@@ -51,6 +52,7 @@ _CELERY_CANONICAL = {
     "celery.subtask": "celery.signature",
     "celery.app.utils.Celery": "celery.Celery",
     "weft_compat._task.weft_task": "weft_compat.weft_task",
+    "weft_compat._taskclass.WeftTaskBase": "weft_compat.WeftTaskBase",
 }
 _MAX_ALIAS_HOPS = 8
 
