@@ -161,3 +161,9 @@ def test_calls_in_files_without_celery_spellings_count(tmp_path: Path) -> None:
     helper = outcomes["helpers.py"]
     assert [f.code for f in helper.findings] == ["WC216"]
     assert "views.py:3" in helper.findings[0].message
+
+
+def test_a_pool_s_map_is_no_dispatch() -> None:
+    check_noop(
+        "def run(executor, items):\n    return executor.map(str, items)\n", RULES, module=MODULE
+    )

@@ -21,9 +21,9 @@ from weft_compat.codemod.decorator_plan import Option
 QualifyFn = Callable[[str], str | None]
 
 # Methods that dispatch a task, or build a signature of it, when called on a parameter.
-DISPATCH_METHODS = frozenset(
-    {"delay", "apply_async", "s", "si", "signature", "subtask", "map", "starmap", "chunks"}
-)
+# (``map`` and ``chunks`` are left out: on a parameter they are far more often a pool's
+# or a data frame's than a task's.)
+DISPATCH_METHODS = frozenset({"delay", "apply_async", "s", "si", "signature", "subtask"})
 # A method's own first parameter: ``self.delay`` in a task is no helper's dispatch.
 _INSTANCE_PARAMS = frozenset({"self", "cls"})
 # Names a call must end with to be a possible task decorator inside a function.

@@ -505,9 +505,6 @@ class ProjectIndex:
         """Whether ``qualified`` names a Celery application object."""
         if qualified in self.apps or qualified in CURRENT_APP:
             return True
-        # ``create_app().task``: a call of an app factory is an app too.
-        if qualified.endswith("()") and qualified[:-2] in self.app_factories:
-            return True
         # An app defined outside the scanned paths: trust a module named after Celery
         # (``proj.celery.app``, ``proj.celery_app.app``), the layout Celery documents.
         module, _, _ = qualified.rpartition(".")
