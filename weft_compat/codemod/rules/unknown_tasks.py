@@ -56,5 +56,6 @@ class UnknownTasks(Rule):
             f"@{spelled} was not rewritten: {owner!r} is not a Celery app the codemod found "
             "(an app made in a way it cannot follow, or outside the paths given), so the "
             "task and its calls stay as they are; if it is an app, run the codemod over "
-            "the module that makes it too, or use @shared_task",
+            "the module that makes it too, or use @shared_task (if it is another library's "
+            "decorator, ignore this)",
         )
