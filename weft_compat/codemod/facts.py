@@ -48,7 +48,16 @@ __all__ = [
 ]
 
 # Text without which no function body can hold what ``bodies`` looks for.
-_BODY_TEXT = (b"task", b"Celery", b".delay", b"apply_async", b".s(", b".si(", b"signature")
+_BODY_TEXT = (
+    b"task(",
+    b"Celery(",
+    b".delay(",
+    b"apply_async(",
+    b".s(",
+    b".si(",
+    b".signature(",
+    b".subtask(",
+)
 
 
 def wants_body_scan(source: bytes) -> bool:
