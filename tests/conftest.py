@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from weft.client import ManagerNotRunning
 
 from weft_compat._broker import close_thread_broker
 from weft_compat._client import close_thread_client, get_client
-from weft_compat.due import stop_movers
-from weft_compat.pool import stop_all_pools
+from weft_compat.shutdown import stop_context
 
 REQUIRE_SERVICES = os.environ.get("WEFT_COMPAT_REQUIRE_SERVICES") == "1"
 
@@ -40,28 +37,20 @@ def require_service(name: str, host: str, port: int) -> None:
 
 @pytest.fixture(scope="session")
 def weft_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """A fresh Weft context for the whole session; its manager is stopped at the end.
+    """A fresh Weft context for the whole session; what ran in it is stopped at the end.
 
-    `WEFT_MANAGER_LIFETIME_TIMEOUT=0` keeps the autostarted manager from spinning a core
-    while tasks run; it then never exits on idle, so the fixture stops it.
+    Nothing is preset for Weft's manager: weft_compat starts it quiet, as for users.
     """
     root = tmp_path_factory.mktemp("weft")
-    previous = {
-        key: os.environ.get(key) for key in ("WEFT_COMPAT_CONTEXT", "WEFT_MANAGER_LIFETIME_TIMEOUT")
-    }
+    previous = {key: os.environ.get(key) for key in ("WEFT_COMPAT_CONTEXT",)}
     os.environ["WEFT_COMPAT_CONTEXT"] = str(root)
-    os.environ["WEFT_MANAGER_LIFETIME_TIMEOUT"] = "0"
     close_thread_broker()
     close_thread_client()
     try:
         yield root
     finally:
-        stop_movers(timeout=60)
-        stop_all_pools(timeout=60)
-        client = get_client()
-        with contextlib.suppress(ManagerNotRunning):  # Tests that submitted nothing.
-            client.managers.stop()
-        remaining = client.managers.list()
+        stop_context(grace=60)
+        remaining = get_client().managers.list()
         close_thread_broker()
         close_thread_client()
         for key, value in previous.items():

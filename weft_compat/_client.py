@@ -4,6 +4,7 @@ Weft's submit spends most of its time opening a broker session, so each thread k
 one retained client (entered, which makes Weft reuse its session) per context
 directory. A forked child builds its own; Weft's client also resets itself after fork.
 
+Its context asks for a quiet Weft manager (`_manager` says why and who stops it).
 The context directory holds every call's arguments and results, so it is created with
 the `CONTEXT_MODE` setting's permissions (0o700: its owner's only) before Weft creates
 anything in it, and brought to that mode, with the broker's files, when it exists.
@@ -18,7 +19,7 @@ import threading
 from pathlib import Path
 from typing import Final
 
-from weft.client import WeftClient
+from weft.client import WeftClient, WeftContext, build_context
 
 from weft_compat._config import context_path, current_settings
 
@@ -26,6 +27,7 @@ __all__ = ["close_thread_client", "get_client"]
 
 _local = threading.local()
 _WEFT_DIRECTORY: Final = ".weft"
+MANAGER_LIFETIME_ENV_VAR: Final = "WEFT_MANAGER_LIFETIME_TIMEOUT"
 
 
 def get_client() -> WeftClient:
@@ -39,11 +41,22 @@ def get_client() -> WeftClient:
     mode = current_settings().CONTEXT_MODE
     if path is not None:
         _private_directory(Path(path) / _WEFT_DIRECTORY, mode)
-    client = WeftClient(path=path) if path is not None else WeftClient()
+    client = WeftClient(context=_quiet_context(path))
     _protect(client.context.weft_dir, client.context.database_path, mode)
     client.__enter__()
     _local.client, _local.key = client, key
     return client
+
+
+def _quiet_context(path: str | None) -> WeftContext:
+    # The manager a submission autostarts spins a core while tasks run unless its idle
+    # lifetime is 0 (then it never leaves on its own: `_manager` stops it). A lifetime
+    # set in the environment is the operator's, and stands.
+    context = build_context(spec_context=path)
+    if MANAGER_LIFETIME_ENV_VAR in os.environ:
+        return context
+    config = {**dict(context.config), "MANAGER_LIFETIME_TIMEOUT": 0.0}
+    return build_context(spec_context=path, config=config)
 
 
 def _private_directory(directory: Path, mode: int) -> None:

@@ -17,9 +17,9 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
-from weft_compat._client import get_client
 from weft_compat._config import Lane, QueueConfig, Settings, current_settings, message_limit
 from weft_compat._envelope import Envelope
+from weft_compat._manager import submit_isolated
 from weft_compat._options import CallOptions
 from weft_compat._submission import WeftSubmission
 
@@ -142,7 +142,7 @@ def dispatch(prepared: PreparedCall) -> WeftSubmission:
 
         return submit_pooled(prepared)
     template = prepared.task.taskspec_template
-    handle = get_client().submit(template, payload={"payload": prepared.envelope.to_payload()})
+    handle = submit_isolated(template, {"payload": prepared.envelope.to_payload()})
     return WeftSubmission(handle.tid, prepared.task.name)
 
 

@@ -12,6 +12,7 @@ import argparse
 import contextlib
 import os
 import sys
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -19,6 +20,8 @@ from weft.client import ManagerNotRunning
 
 from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
+from weft_compat._lease import live_ids
+from weft_compat._manager import REAPER_REGISTRY
 from weft_compat.due import stop_movers
 from weft_compat.pool import stop_all_pools
 
@@ -47,6 +50,12 @@ def stop_context(*, grace: float | None = 60.0) -> Stopped:
     for tid in managers:
         with contextlib.suppress(ManagerNotRunning):  # It stopped meanwhile.
             client.managers.stop(tid)
+    # A reaper (`_manager`) leaves once the managers it watched are gone.
+    deadline = None if grace is None else time.monotonic() + grace
+    while live_ids([REAPER_REGISTRY]):
+        if deadline is not None and time.monotonic() > deadline:
+            raise TimeoutError(f"the manager reapers did not leave within {grace!r}s")
+        time.sleep(0.2)
     return Stopped(pools, movers, managers)
 
 

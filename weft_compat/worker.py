@@ -20,6 +20,7 @@ from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, run_call
 from weft_compat._expiry import maybe_sweep
+from weft_compat._manager import note_activity
 from weft_compat._outcome import (
     SUBMITTED,
     note,
@@ -69,6 +70,7 @@ def run(payload: Any = None, config: Any = None) -> Any:
     if record is not None:
         finish(envelope, record, result)
     maybe_sweep()
+    note_activity()
     if result.exception is not None and result.retry is None:
         raise result.exception
     # Weft's own tools (`weft result`) show the plain JSON; handles read the stored outcome.

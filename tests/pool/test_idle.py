@@ -170,3 +170,39 @@ def test_a_pool_of_two_is_three_processes_and_nothing_else(
     time.sleep(1)  # Nothing else starts: no Weft manager, no helper processes.
     assert len(processes_of(fresh_context)) == 3
     assert not get_client().managers.list()
+
+
+def test_the_weft_manager_an_isolated_call_started_is_quiet_and_stopped_once_idle(
+    fresh_context: Path,
+) -> None:
+    environment = {
+        **os.environ,
+        "WEFT_COMPAT_CONTEXT": str(fresh_context),
+        "WEFT_COMPAT_IDLE_TIMEOUT": "2",
+        "PYTHONPATH": str(ROOT),
+    }
+    for name in ("DJANGO_SETTINGS_MODULE", "WEFT_MANAGER_LIFETIME_TIMEOUT"):
+        environment.pop(name, None)
+    script = (
+        "from tests import broker_tasks\n"
+        "from weft_compat._client import get_client\n"
+        "assert broker_tasks.add.using(lane='isolated').enqueue(2, 3).wait(timeout=120) == 5\n"
+        "[manager] = get_client().managers.list()\n"
+        "print(get_client().task(manager.tid).snapshot().metadata['idle_timeout'])\n"
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    # Started quiet (an idle lifetime of 0 keeps it from spinning while tasks run)...
+    assert completed.stdout.split() == ["0.0"]
+    # ...and stopped by weft_compat once the isolated lane idled, the reaper with it.
+    deadline = time.monotonic() + 120
+    while get_client().managers.list() or processes_of(fresh_context):
+        assert time.monotonic() < deadline, processes_of(fresh_context)
+        time.sleep(0.5)

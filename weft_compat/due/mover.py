@@ -46,13 +46,13 @@ from weft_compat._broker import (
     pool_bell,
     pool_key,
 )
-from weft_compat._client import get_client
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._doorbell import Bell, ring
 from weft_compat._envelope import Envelope
 from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
 from weft_compat._lease import HEARTBEAT_SECONDS, WorkerEntry, heartbeat, live_ids, unregister
+from weft_compat._manager import submit_isolated
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
 from weft_compat._taskspec import deferred_taskspec
 from weft_compat._worker_config import WorkerConfig
@@ -200,7 +200,7 @@ class Mover:
             envelope, call_id=record, claim_queue=self.claimed, claim_id=message_id
         )
         template = deferred_taskspec(envelope.task, envelope.taskspec, self.config)
-        task = get_client().submit(template, payload={"payload": claimed.to_payload()})
+        task = submit_isolated(template, {"payload": claimed.to_payload()})
         note(record, SUBMITTED, attempt_id=task.tid, due=message_id, task=envelope.task)
 
     def recover(self) -> None:
