@@ -25,11 +25,12 @@ from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.positions import locate, locate_in_statements
+from weft_compat.codemod.rows import Lines, statement_rows
 from weft_compat.codemod.rules import ALL_RULES
 from weft_compat.codemod.rules.base import Dispatcher, Rule
 from weft_compat.codemod.runner import Pending, index_source
 from weft_compat.codemod.sources import iter_python_files
-from weft_compat.codemod.statements import Lines, map_statements, statement_rows
+from weft_compat.codemod.statements import map_statements
 from weft_compat.codemod.syntax import piece_starts, syntax_error
 from weft_compat.codemod.transform import migrate_source
 

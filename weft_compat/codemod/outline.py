@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from weft_compat.codemod.relevance import Relevance
-from weft_compat.codemod.statements import Lines, Row
+from weft_compat.codemod.rows import Lines, Row
 
 _OPEN = b"'''"
 _MARKER = b"weft-compat-outline-"

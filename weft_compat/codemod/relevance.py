@@ -22,7 +22,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.index import ProjectIndex
-from weft_compat.codemod.statements import Lines, Row
+from weft_compat.codemod.rows import Lines, Row
 
 # Spellings that are relevant wherever they occur: the attributes and methods rules
 # act on, "celery" and "weft" in any case, and string escapes (which can spell anything).

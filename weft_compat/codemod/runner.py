@@ -23,9 +23,9 @@ from weft_compat.codemod.helpers import settle_helpers
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.parsing import parse_module
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
+from weft_compat.codemod.rows import Row, statement_rows
 from weft_compat.codemod.rules import rule_classes
 from weft_compat.codemod.sources import iter_python_files, might_use_celery, module_name
-from weft_compat.codemod.statements import Row, statement_rows
 from weft_compat.codemod.transform import failure, migrate_source
 from weft_compat.codemod.workers import fan_out
 

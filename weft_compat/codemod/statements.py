@@ -1,9 +1,7 @@
-"""Where each statement of a module sits in its source.
+"""Where each of LibCST's statements of a module sits in its source.
 
-``ast`` knows every statement's line and column but keeps no formatting; LibCST keeps
-the formatting but no positions. ``statement_rows`` records, from ``ast``, one row
-per statement in source order; the indexing pass does this while it has the tree,
-and the rows travel with the file's facts.
+LibCST keeps the formatting but no positions; ``ast`` knows every statement's line
+and column, and the indexing pass records them as rows (``rows``).
 
 Both parsers see the same statements in the same order (a line ``a; b`` holds two,
 an ``elif`` is one more ``If``), so ``map_statements`` pairs LibCST's statements
@@ -16,18 +14,13 @@ be copied from the source.
 
 from __future__ import annotations
 
-import ast
-import io
-import re
-import tokenize
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import NamedTuple
 
 import libcst as cst
 
-from weft_compat.codemod.facts import statement_blocks
+from weft_compat.codemod.rows import Lines, Row
 
 # LibCST's statement kinds and the ``ast`` kinds they parse the same text to.
 _KINDS: dict[type[cst.CSTNode], frozenset[str]] = {
@@ -57,118 +50,6 @@ _KINDS: dict[type[cst.CSTNode], frozenset[str]] = {
     cst.TryStar: frozenset({"TryStar"}),
     cst.Match: frozenset({"Match"}),
 }
-# What may follow the last statement of a line: spaces, a comment, the line break.
-_LINE_TAIL = re.compile(rb"[ \t]*(?:#[^\r\n]*)?(?:\r\n|\n|\r)?")
-_BLANKS = frozenset(b" \t")
-
-
-class Lines:
-    """Line boundaries of a source, as ``ast`` numbers its lines."""
-
-    def __init__(self, source: bytes) -> None:
-        self.text = source.splitlines(keepends=True)
-        self.starts = [0]
-        for line in self.text:
-            self.starts.append(self.starts[-1] + len(line))
-
-    def tail_is_clean(self, line: int, column: int) -> bool:
-        """Whether only spaces, a comment and the line break follow ``column``."""
-        return _LINE_TAIL.fullmatch(self.text[line - 1], column) is not None
-
-
-def offsets_agree(source: bytes) -> bool:
-    """Whether ``ast``'s byte columns and line numbers index ``source`` itself.
-
-    They do for UTF-8 (and plain ASCII) sources whose line breaks ``splitlines``
-    and the tokenizer split alike: no lone carriage returns, no byte order mark.
-    """
-    if source.count(b"\r") != source.count(b"\r\n") or source.startswith(b"\xef\xbb\xbf"):
-        return False
-    if source.isascii():
-        return True
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
-    except SyntaxError:
-        return False
-    return encoding == "utf-8"
-
-
-class Row(NamedTuple):
-    """One statement, as ``ast`` places it; lines are 1-based, columns are bytes."""
-
-    kind: str
-    # The first token (a decorator's ``@``); column -1 when that is ambiguous.
-    line: int
-    column: int
-    end_line: int
-    end_column: int
-    # How many statements nest inside it (they are the rows that follow).
-    size: int
-    # Whether the statement has its lines to itself: nothing before it but
-    # indentation, nothing after it but a comment, and it is no ``elif``.
-    whole_lines: bool
-    elif_: bool
-    # The plain names an assignment binds.
-    targets: tuple[str, ...]
-
-
-def _is_elif(block: list[ast.stmt], lines: Lines) -> bool:
-    branch = block[0]
-    if len(block) != 1 or not isinstance(branch, ast.If):
-        return False
-    return lines.text[branch.lineno - 1].startswith(b"elif", branch.col_offset)
-
-
-def _row(statement: ast.stmt, size: int, elif_: bool, lines: Lines) -> Row:
-    line, column = statement.lineno, statement.col_offset
-    decorators = getattr(statement, "decorator_list", None)
-    if decorators:
-        line = min(decorator.lineno for decorator in decorators)
-        text = lines.text[line - 1]
-        column = len(text) - len(text.lstrip(b" \t"))
-        if not text.startswith(b"@", column):
-            column = -1
-    end_line = statement.end_lineno or statement.lineno
-    end_column = statement.end_col_offset or 0
-    indent = lines.text[statement.lineno - 1][: statement.col_offset]
-    whole_lines = (
-        column >= 0
-        and not elif_
-        and all(byte in _BLANKS for byte in indent)
-        and lines.tail_is_clean(end_line, end_column)
-    )
-    targets: tuple[str, ...] = ()
-    if isinstance(statement, ast.Assign):
-        targets = tuple(target.id for target in statement.targets if isinstance(target, ast.Name))
-    kind = type(statement).__name__
-    return Row(kind, line, column, end_line, end_column, size, whole_lines, elif_, targets)
-
-
-def statement_rows(tree: ast.Module, source: bytes) -> tuple[Row, ...] | None:
-    """A row per statement of ``tree`` in source order; None if offsets would not agree."""
-    if not offsets_agree(source):
-        return None
-    lines = Lines(source)
-    rows: list[Row | None] = []
-
-    def add(statement: ast.stmt, elif_: bool) -> None:
-        position = len(rows)
-        rows.append(None)
-        for block in statement_blocks(statement):
-            if (
-                isinstance(statement, ast.If)
-                and block is statement.orelse
-                and _is_elif(block, lines)
-            ):
-                add(block[0], True)
-            else:
-                for child in block:
-                    add(child, False)
-        rows[position] = _row(statement, len(rows) - position - 1, elif_, lines)
-
-    for statement in tree.body:
-        add(statement, False)
-    return tuple(row for row in rows if row is not None)
 
 
 @dataclass(frozen=True)

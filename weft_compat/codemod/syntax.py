@@ -19,7 +19,7 @@ import tokenize
 from collections.abc import Sequence
 from itertools import pairwise
 
-from weft_compat.codemod.statements import Lines, Row
+from weft_compat.codemod.rows import Lines, Row
 
 # How many of the following original pieces to look for where the result stops
 # matching the original; past that the rest is parsed.

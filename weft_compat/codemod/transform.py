@@ -26,14 +26,9 @@ from weft_compat.codemod.report import (
     Status,
     guide_link,
 )
+from weft_compat.codemod.rows import Lines, Row, statement_rows
 from weft_compat.codemod.rules.base import Dispatcher, Rule
-from weft_compat.codemod.statements import (
-    Lines,
-    Row,
-    StatementMap,
-    map_statements,
-    statement_rows,
-)
+from weft_compat.codemod.statements import StatementMap, map_statements
 from weft_compat.codemod.syntax import piece_starts, syntax_error
 
 FAILURE_GUIDE = "codemod.md#files-the-codemod-cannot-process"
