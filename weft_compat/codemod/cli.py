@@ -12,7 +12,9 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from weft_compat.codemod.failures import FAILURE_GUIDE
 from weft_compat.codemod.guide import section
 from weft_compat.codemod.report import (
     PARSE_ERROR,
@@ -23,9 +25,10 @@ from weft_compat.codemod.report import (
     guide_link,
     render_json,
 )
-from weft_compat.codemod.rules import ALL_RULES, RULES_BY_NAME
 from weft_compat.codemod.runner import STDIN, run, write_changes
-from weft_compat.codemod.transform import FAILURE_GUIDE
+
+if TYPE_CHECKING:
+    from weft_compat.codemod.rules.base import Rule
 
 EXIT_CLEAN, EXIT_FOUND, EXIT_USAGE = 0, 1, 2
 # Codes no rule owns: problems with a file itself. Code → (name, description, guide).
@@ -39,10 +42,20 @@ FILE_CODES = {
 }
 
 
+def _rules() -> tuple[type[Rule], ...]:
+    # The rules are written in LibCST, which takes about a fifth of a second to load; a
+    # run loads them once its files are indexed (``runner``), so they are loaded here
+    # only when a command needs them first.
+    from weft_compat.codemod.rules import ALL_RULES
+
+    return ALL_RULES
+
+
 def _rule_list(value: str) -> list[str]:
     names = [name.strip() for name in value.split(",") if name.strip()]
+    known = {rule.NAME for rule in _rules()}
     for name in names:
-        if name not in RULES_BY_NAME:
+        if name not in known:
             raise argparse.ArgumentTypeError(
                 f"unknown rule {name!r}; run `weft-compat migrate --list-rules` to see them"
             )
@@ -143,7 +156,7 @@ def _codes() -> dict[str, tuple[str, str, str]]:
     codes = {
         code: (name, text, guide_link(page)) for code, (name, text, page) in FILE_CODES.items()
     }
-    for rule in ALL_RULES:
+    for rule in _rules():
         codes[rule.CODE] = (rule.NAME, rule.DESCRIPTION, guide_link(rule.GUIDE))
     return dict(sorted(codes.items()))
 
@@ -184,15 +197,19 @@ def _explain(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 def list_rules() -> str:
     """One line per rule: code, name, description."""
-    width = max(len(rule.NAME) for rule in ALL_RULES)
-    return "\n".join(f"{rule.CODE}  {rule.NAME:<{width}}  {rule.DESCRIPTION}" for rule in ALL_RULES)
+    rules = _rules()
+    width = max(len(rule.NAME) for rule in rules)
+    return "\n".join(f"{rule.CODE}  {rule.NAME:<{width}}  {rule.DESCRIPTION}" for rule in rules)
 
 
-def _selected(args: argparse.Namespace) -> list[str]:
+def _selected(args: argparse.Namespace) -> list[str] | None:
+    """The rules to run; None for all of them."""
     only = {name for group in args.only for name in group}
     skip = {name for group in args.skip for name in group}
+    if not only and not skip:
+        return None
     return [
-        rule.NAME for rule in ALL_RULES if (not only or rule.NAME in only) and rule.NAME not in skip
+        rule.NAME for rule in _rules() if (not only or rule.NAME in only) and rule.NAME not in skip
     ]
 
 
@@ -239,7 +256,8 @@ def _migrate(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
             sys.stdout = sys.stderr  # findings must not mix with the rewritten source
         else:
             write_changes(outcomes)
-    rule_names = {rule.CODE: rule.NAME for rule in ALL_RULES}
+    found_any = any(outcome.findings for outcome in outcomes)
+    rule_names = {rule.CODE: rule.NAME for rule in _rules()} if found_any else {}
     if args.format == "json":
         print(render_json(outcomes, rule_names, wrote=args.mode == "write"))
     else:

@@ -12,6 +12,7 @@ from weft_compat.codemod.apps import app_references
 from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext, PendingFinding
 from weft_compat.codemod.facts import ModuleFacts
+from weft_compat.codemod.failures import failure
 from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.outline import Outline, outline
@@ -24,21 +25,11 @@ from weft_compat.codemod.report import (
     FileOutcome,
     Finding,
     Status,
-    guide_link,
 )
 from weft_compat.codemod.rows import Lines, Row, statement_rows
 from weft_compat.codemod.rules.base import Dispatcher, Rule
 from weft_compat.codemod.statements import StatementMap, map_statements
 from weft_compat.codemod.syntax import piece_starts, syntax_error
-
-FAILURE_GUIDE = "codemod.md#files-the-codemod-cannot-process"
-FAILURE_WHY = "the file could not be read, parsed or safely rewritten, so it was left as it is."
-
-
-def failure(path: str, code: str, message: str, line: int = 1, col: int = 1) -> FileOutcome:
-    """A failed outcome carrying one finding that says why."""
-    finding = Finding(path, line, col, code, message, guide_link(FAILURE_GUIDE), FAILURE_WHY)
-    return FileOutcome(path, Status.FAILED, [finding])
 
 
 def _positions(
