@@ -140,30 +140,44 @@ def unused_after_rewrite(dropped: Counter[str], source: str) -> set[str]:
     in ``__all__``), so a docstring that mentions ``Celery`` does not keep its import.
     """
     unused = set()
-    tokens: Counter[str] | None = None
+    # Name → the most code mentions that still leave it unused.
+    limits: dict[str, int] = {}
     for name, rewritten in dropped.items():
         if len(re.findall(rf"\b{re.escape(name)}\b", source)) - rewritten <= 1:
             unused.add(name)
-            continue
-        if tokens is None:
-            tokens = _code_mentions(source)
-        if tokens is not None and tokens[name] - rewritten <= 1:
-            unused.add(name)
+        else:
+            limits[name] = rewritten + 1
+    if limits:
+        tokens = _code_mentions(source, limits)
+        if tokens is not None:
+            unused.update(name for name, most in limits.items() if tokens[name] <= most)
     return unused
 
 
-def _code_mentions(source: str) -> Counter[str] | None:
-    """How often each name appears in ``source`` as code, or as a string of just itself;
-    None if the source does not tokenize."""
+def _code_mentions(source: str, limits: dict[str, int]) -> Counter[str] | None:
+    """How often each name of ``limits`` appears in ``source`` as code, or as a string of
+    just itself; None if the source does not tokenize.
+
+    Counting stops once every name is past its limit: tokenizing is the slow part, and
+    a name used in code is usually used early (past its import, at its first use).
+    """
     mentions: Counter[str] = Counter()
+    past = 0
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            text = None
             if token.type == tokenize.NAME:
-                mentions[token.string] += 1
+                text = token.string
             elif token.type == tokenize.STRING and token.string[-1:] in ("'", '"'):
                 text = token.string.strip("'\"")
-                if text.isidentifier() and token.string.lstrip("rRuU")[:1] in ("'", '"'):
-                    mentions[text] += 1
+                if not text.isidentifier() or token.string.lstrip("rRuU")[:1] not in ("'", '"'):
+                    text = None
+            if text in limits:
+                mentions[text] += 1
+                if mentions[text] == limits[text] + 1:
+                    past += 1
+                    if past == len(limits):
+                        break
     except (tokenize.TokenError, SyntaxError):
         return None
     return mentions
