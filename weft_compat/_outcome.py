@@ -29,6 +29,7 @@ __all__ = [
     "read_events",
     "read_outcome",
     "refused_outcome",
+    "revoked",
     "settled",
     "write_outcome",
 ]
@@ -89,6 +90,12 @@ class Outcome:
     def from_json(cls, text: str) -> Outcome:
         """Parse a stored outcome."""
         return cls.from_event(json.loads(text))
+
+
+def revoked(task: str | None, signal_name: str) -> Outcome:
+    """The outcome of a call stopped (`TERM`) or killed (`KILL`) on request."""
+    status = "killed" if signal_name == "KILL" else "cancelled"
+    return Outcome(REVOKED, status=status, task=task)
 
 
 def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcome:

@@ -15,11 +15,12 @@ import time
 import uuid
 from typing import Any, Final, Literal
 
-from weft.client import CommandTimeoutError, TaskResult
+from weft.client import TaskResult
 
 from weft_compat import _serialization
 from weft_compat._broker import get_broker, wait_for_change
-from weft_compat._client import get_client
+from weft_compat._lane import ENDED as _ENDED
+from weft_compat._lanes import ISOLATED, lane
 from weft_compat._locate import Location, current_attempt, locate
 from weft_compat._outcome import (
     Outcome,
@@ -28,7 +29,6 @@ from weft_compat._outcome import (
     outcome_in,
     read_events,
     read_outcome,
-    write_outcome,
 )
 from weft_compat._states import (
     FAILURE,
@@ -54,8 +54,6 @@ _ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"
 _OUTCOME_POLL_SECONDS: Final = 0.02
 _OUTCOME_GRACE_SECONDS: Final = 2.0
 _REVOKE_WAIT_SECONDS: Final = 10.0
-# Weft statuses of an attempt that has ended: nothing is left to stop.
-_ENDED: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed"})
 
 # Outcomes of calls run or recorded in this process by a test mode (tid → outcome;
 # None while a recorded call is pending). Handles look here before asking Weft.
@@ -192,8 +190,8 @@ class WeftSubmission:
         # Wait for the Weft task of the current attempt; None when it handed on to a retry.
         remaining = None if math.isinf(deadline) else max(0.0, deadline - time.monotonic())
         try:
-            raw = get_client().task(attempt).result(timeout=remaining)
-        except CommandTimeoutError as exc:
+            raw = ISOLATED.wait(attempt, remaining)
+        except TimeoutError as exc:
             raise TimeoutError(
                 f"task {self._tid} did not finish within {timeout!r} seconds"
             ) from exc
@@ -274,8 +272,9 @@ class WeftSubmission:
                 )
             ]
         # A retried call's failure is its latest attempt's, as Weft saw it.
-        raw = get_client().task(location.attempt or self._tid).snapshot()
-        text = (raw.error if raw is not None else None) or "the task failed without an error"
+        text = ISOLATED.error_text(location.attempt or self._tid) or (
+            "the task failed without an error"
+        )
         return [_error_from_traceback(text)]
 
     @property
@@ -349,39 +348,24 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return
         location = locate(self._tid)
-        if location.lane == "due":
-            followed = self._revoke_due(location)
-            if followed is None:
-                return
-            location = followed
-        attempt = location.attempt or self._tid
-        if location.lane == "pooled":
-            from weft_compat.pool._control import revoke_pooled
-
-            revoke_pooled(int(attempt), signal_name, record=self._tid)
-        elif location.lane == "isolated" and location.status not in _ENDED:
-            task = get_client().task(attempt)
-            task.stop() if signal_name == "TERM" else task.kill()
-            # The record says so too, so an attempt already retrying runs no further.
-            from weft_compat.pool._release import revoked
-
-            if read_outcome(self._tid) is None:
-                write_outcome(self._tid, revoked(location.name, signal_name))
-
-    def _revoke_due(self, location: Location) -> Location | None:
-        # Cancel a call waiting to be due; if a mover is submitting it right now, follow
-        # it to where it went (None once it is cancelled).
-        from weft_compat.due._queue import revoke_due
-
+        if location.lane is None:
+            return  # Ended, or unknown: nothing to stop.
+        if lane(location.lane).revoke(location, self._tid, signal_name):
+            return
+        # A call that was due is being submitted by a mover right now: follow it to
+        # the lane it went to, and stop it there.
         deadline = time.monotonic() + _REVOKE_WAIT_SECONDS
-        while location.lane == "due" or location.status is None:
-            if location.lane == "due" and revoke_due(int(location.attempt or self._tid), self._tid):
-                return None
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
+        while True:
             time.sleep(_OUTCOME_POLL_SECONDS)
             location = locate(self._tid)
-        return location
+            if location.lane is None and location.status is not None:
+                return  # It ended meanwhile.
+            if location.lane is not None and lane(location.lane).revoke(
+                location, self._tid, signal_name
+            ):
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
 
     def forget(self) -> None:
         """Delete the stored outcome of the call (Celery's `forget`)."""

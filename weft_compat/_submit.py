@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from weft_compat import _serialization, _testmode
 from weft_compat._config import Lane, QueueConfig, Settings, current_settings, message_limit
 from weft_compat._envelope import Envelope
-from weft_compat._manager import submit_isolated
+from weft_compat._lanes import lane
 from weft_compat._options import CallOptions
 from weft_compat._submission import WeftSubmission
 
@@ -131,19 +131,9 @@ def dispatch(prepared: PreparedCall) -> WeftSubmission:
     mode = _testmode.active_mode()
     if mode is not None:
         return mode.handle(prepared)
-    if prepared.envelope.eta is not None:
-        from weft_compat.due._queue import defer
-
-        return WeftSubmission(
-            defer(prepared.envelope, prepared.task.worker_config), prepared.task.name
-        )
-    if prepared.lane == "pooled":
-        from weft_compat.pool._submit import submit_pooled
-
-        return submit_pooled(prepared)
-    template = prepared.task.taskspec_template
-    handle = submit_isolated(template, {"payload": prepared.envelope.to_payload()})
-    return WeftSubmission(handle.tid, prepared.task.name)
+    # A call due later waits in the due lane, whichever lane it runs in then.
+    where = lane("due") if prepared.envelope.eta is not None else lane(prepared.lane)
+    return WeftSubmission(where.submit(prepared), prepared.task.name)
 
 
 def submit(

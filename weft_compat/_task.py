@@ -28,6 +28,7 @@ from weft_compat._options import (
 )
 from weft_compat._progress import running
 from weft_compat._signature import CallChecker
+from weft_compat._submit import submit
 from weft_compat._taskclass import WeftTaskBase, class_options, task_class_for
 from weft_compat._taskspec import taskspec_template
 from weft_compat._worker_config import WorkerConfig, task_config
@@ -103,8 +104,6 @@ class WeftTask[**P, R]:
 
     def enqueue(self, *args: P.args, **kwargs: P.kwargs) -> WeftSubmission:
         """Submit one call to Weft and return its handle (Celery's `delay`)."""
-        from weft_compat._submit import submit
-
         return submit(self, args, kwargs)
 
     def enqueue_on_commit(self, *args: P.args, **kwargs: P.kwargs) -> WeftDeferredSubmission:

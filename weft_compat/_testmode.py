@@ -7,6 +7,7 @@ thread), as Celery's setting did, because code under test often enqueues from th
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
 from weft_compat._config import current_settings
@@ -15,7 +16,7 @@ if TYPE_CHECKING:
     from weft_compat._submission import WeftSubmission
     from weft_compat._submit import PreparedCall
 
-__all__ = ["Mode", "active_mode", "pop", "push"]
+__all__ = ["Mode", "active_mode", "name_setting_modes", "pop", "push"]
 
 
 class Mode(Protocol):
@@ -27,6 +28,7 @@ class Mode(Protocol):
 _lock = threading.Lock()
 _stack: list[Mode] = []
 _from_settings: dict[str, Mode] = {}
+_setting_modes: dict[str, Callable[[], Mode]] = {}
 
 
 def push(mode: Mode) -> None:
@@ -54,7 +56,10 @@ def active_mode() -> Mode | None:
         return None
     mode = _from_settings.get(configured)
     if mode is None:
-        from weft_compat.testing import mode_for_setting
-
-        mode = _from_settings.setdefault(configured, mode_for_setting(configured))
+        mode = _from_settings.setdefault(configured, _setting_modes[configured]())
     return mode
+
+
+def name_setting_modes(modes: Mapping[str, Callable[[], Mode]]) -> None:
+    """Say which mode each value of the `TEST_MODE` setting names (`testing` does)."""
+    _setting_modes.update(modes)

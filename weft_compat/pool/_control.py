@@ -13,8 +13,8 @@ import json
 from typing import Final, Literal
 
 from weft_compat._broker import PREFIX, control_queue, get_broker, running_prefix
-from weft_compat._outcome import write_outcome
-from weft_compat.pool._release import revoked, task_of
+from weft_compat._outcome import revoked, write_outcome
+from weft_compat.pool._release import task_of
 from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]

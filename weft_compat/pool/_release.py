@@ -25,7 +25,7 @@ from weft_compat._outcome import (
     settled,
     write_outcome,
 )
-from weft_compat._states import FAILURE, READY_STATES, REVOKED
+from weft_compat._states import FAILURE, READY_STATES
 from weft_compat.exceptions import WeftCompatError
 
 __all__ = [
@@ -132,9 +132,3 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     outcome = Outcome(FAILURE, error=error, task=envelope.task)
     end_call(running, call_id, outcome, record=record, body=body)
     return "failed"
-
-
-def revoked(task: str | None, signal_name: str) -> Outcome:
-    """The outcome of a call stopped (`TERM`) or killed (`KILL`) on request."""
-    status = "killed" if signal_name == "KILL" else "cancelled"
-    return Outcome(REVOKED, status=status, task=task)

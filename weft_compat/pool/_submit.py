@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 from weft_compat._broker import get_broker, pending_queue, pool_bell, pool_key
 from weft_compat._config import current_settings
 from weft_compat._doorbell import ring
-from weft_compat._submission import WeftSubmission
 from weft_compat.pool._registry import ensure_pool
 
 if TYPE_CHECKING:
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["submit_pooled"]
 
 
-def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
+def submit_pooled(prepared: PreparedCall) -> str:
     """Queue a prepared call for its queue's pool, starting the pool if none is live."""
     envelope = prepared.envelope
     key = pool_key(envelope.queue or current_settings().DEFAULT_QUEUE, envelope.settings_module)
@@ -32,4 +31,4 @@ def submit_pooled(prepared: PreparedCall) -> WeftSubmission:
     )
     call_id = get_broker().write(pending_queue(key), envelope.to_json())
     ring(pool_bell(key))
-    return WeftSubmission(str(call_id), prepared.task.name)
+    return str(call_id)

@@ -42,19 +42,12 @@ from weft_compat._errors import TaskError
 from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
 from weft_compat._lease import HEARTBEAT_SECONDS, heartbeat, is_live, unregister
-from weft_compat._outcome import Outcome, write_outcome
+from weft_compat._outcome import Outcome, revoked, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import MasterEntry, entry_of, live_master_ids, registered
-from weft_compat.pool._release import (
-    end_call,
-    expires_of,
-    record_of,
-    release,
-    revoked,
-    task_of,
-)
+from weft_compat.pool._release import end_call, expires_of, record_of, release, task_of
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
 __all__ = ["Master", "serve"]
