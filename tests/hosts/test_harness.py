@@ -53,10 +53,14 @@ print(json.dumps({
 
 def run_on(host: Host, code: str, *args: str, timeout: float = 30) -> str:
     """Run Python `code` on `host` to the end; its stdout (fails the test if it fails)."""
-    process = host.python("-c", code, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    out, err = process.communicate(timeout=timeout)
-    assert process.returncode == 0, f"{host.name}: {err.decode()}"
-    return out.decode()
+    process = host.python(
+        "-c", code, *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    output: str
+    errors: str
+    output, errors = process.communicate(timeout=timeout)
+    assert process.returncode == 0, f"{host.name}: {errors}"
+    return output
 
 
 @pytest.mark.hosts(count=3)
