@@ -16,8 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Final, Literal, Protocol, cast, overload
 
-from weft_compat._client import get_client
-from weft_compat._config import context_path
+from weft_compat._client import client_key, get_client
 
 __all__ = [
     "DUE_QUEUE",
@@ -181,7 +180,7 @@ _local = threading.local()
 
 def get_broker() -> Broker:
     """This thread's broker handle for the configured Weft context."""
-    key = (os.getpid(), context_path())
+    key = client_key()
     held: tuple[Any, AbstractContextManager[Any], Broker] | None = getattr(_local, "held", None)
     if held is not None and held[0] == key:
         return held[2]

@@ -17,22 +17,30 @@ import os
 import stat
 import threading
 from pathlib import Path
-from typing import Final
+from typing import Any, Final
 
 from weft.client import WeftClient, WeftContext, build_context
 
+from weft_compat._backend import Backend, backend
 from weft_compat._config import context_path, current_settings
+from weft_compat.exceptions import BrokerUnavailable
 
-__all__ = ["close_thread_client", "get_client"]
+__all__ = ["client_key", "close_thread_client", "get_client"]
 
 _local = threading.local()
 _WEFT_DIRECTORY: Final = ".weft"
 MANAGER_LIFETIME_ENV_VAR: Final = "WEFT_MANAGER_LIFETIME_TIMEOUT"
 
 
+def client_key() -> tuple[int, str | None, str | None]:
+    """What a thread's client (and broker handle) is for: process, context and broker."""
+    broker = backend()
+    return (os.getpid(), context_path(), f"{broker.target}#{broker.schema}" if broker else None)
+
+
 def get_client() -> WeftClient:
     """Return this thread's client for the configured Weft context."""
-    key = (os.getpid(), context_path())
+    key = client_key()
     client: WeftClient | None = getattr(_local, "client", None)
     if client is not None and getattr(_local, "key", None) == key:
         return client
@@ -41,22 +49,37 @@ def get_client() -> WeftClient:
     mode = current_settings().CONTEXT_MODE
     if path is not None:
         _private_directory(Path(path) / _WEFT_DIRECTORY, mode)
-    client = WeftClient(context=_quiet_context(path))
+    client = WeftClient(context=_context(path, backend()))
     _protect(client.context.weft_dir, client.context.database_path, mode)
     client.__enter__()
     _local.client, _local.key = client, key
     return client
 
 
-def _quiet_context(path: str | None) -> WeftContext:
+def _context(path: str | None, broker: Backend | None) -> WeftContext:
     # The manager a submission autostarts spins a core while tasks run unless its idle
     # lifetime is 0 (then it never leaves on its own: `_manager` stops it). A lifetime
     # set in the environment is the operator's, and stands.
     context = build_context(spec_context=path)
-    if MANAGER_LIFETIME_ENV_VAR in os.environ:
+    overrides: dict[str, Any] = {}
+    if MANAGER_LIFETIME_ENV_VAR not in os.environ:
+        overrides["MANAGER_LIFETIME_TIMEOUT"] = 0.0
+    if broker is not None:
+        overrides.update(broker.weft_config())
+    if not overrides:
         return context
-    config = {**dict(context.config), "MANAGER_LIFETIME_TIMEOUT": 0.0}
-    return build_context(spec_context=path, config=config)
+    config = {**dict(context.config), **overrides}
+    try:
+        return build_context(spec_context=path, config=config)
+    except Exception as exc:
+        if broker is None:
+            raise
+        # psycopg's own message may quote the DSN; only the reason's class is kept.
+        raise BrokerUnavailable(
+            f"cannot reach the broker, {broker.describe()}: {type(exc).__name__}; check "
+            "WEFT_COMPAT['BROKER'] (or WEFT_COMPAT_BROKER), that the server runs and that "
+            "the password is right (WEFT_BACKEND_PASSWORD)"
+        ) from None
 
 
 def _private_directory(directory: Path, mode: int) -> None:

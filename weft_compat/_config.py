@@ -7,7 +7,8 @@ them for the process, and the environment supplies what it does not:
 `WEFT_COMPAT_CONTEXT` (the Weft context directory), `WEFT_COMPAT_QUEUES` (the
 `QUEUES` setting as JSON), `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
 names separated by commas), `WEFT_COMPAT_CONTEXT_MODE` (`CONTEXT_MODE` in octal) and
-`WEFT_COMPAT_IDLE_TIMEOUT` and `WEFT_COMPAT_RESULT_EXPIRES` (seconds).
+`WEFT_COMPAT_IDLE_TIMEOUT` and `WEFT_COMPAT_RESULT_EXPIRES` (seconds),
+`WEFT_COMPAT_BROKER` and `WEFT_COMPAT_BROKER_SCHEMA` (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -32,6 +33,8 @@ from pydantic import (
 from weft_compat.exceptions import InvalidOptionValue
 
 __all__ = [
+    "BROKER_ENV_VAR",
+    "BROKER_SCHEMA_ENV_VAR",
     "CONTEXT_ENV_VAR",
     "CONTEXT_MODE_ENV_VAR",
     "DEFAULT_CONTEXT_MODE",
@@ -53,6 +56,8 @@ QUEUES_ENV_VAR = "WEFT_COMPAT_QUEUES"
 IMPORTS_ENV_VAR = "WEFT_COMPAT_IMPORTS"
 CONTEXT_MODE_ENV_VAR = "WEFT_COMPAT_CONTEXT_MODE"
 IDLE_TIMEOUT_ENV_VAR = "WEFT_COMPAT_IDLE_TIMEOUT"
+BROKER_ENV_VAR = "WEFT_COMPAT_BROKER"
+BROKER_SCHEMA_ENV_VAR = "WEFT_COMPAT_BROKER_SCHEMA"
 RESULT_EXPIRES_ENV_VAR = "WEFT_COMPAT_RESULT_EXPIRES"
 # Celery's `result_expires` default: a day.
 DEFAULT_RESULT_EXPIRES: Final = 24 * 3600.0
@@ -111,6 +116,11 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=True, allow_inf_nan=False)
 
     CONTEXT: Annotated[str, Field(min_length=1)] | None = None
+    # Weft's PostgreSQL backend instead of its SQLite one: a `postgresql://` DSN (the
+    # password may come from WEFT_BACKEND_PASSWORD instead), and the schema its tables
+    # live in. Every process of a deployment names the same.
+    BROKER: Annotated[str, Field(pattern=r"^postgres(ql)?://")] | None = None
+    BROKER_SCHEMA: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")] = "weft"
     # The permissions of the context directory (`.weft/`), e.g. 0o750 when web and
     # worker processes run as different users of one group.
     CONTEXT_MODE: Annotated[int, AfterValidator(_owner_has_access)] = DEFAULT_CONTEXT_MODE
@@ -219,6 +229,8 @@ _FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
     CONTEXT_MODE_ENV_VAR: ("CONTEXT_MODE", _octal),
     IDLE_TIMEOUT_ENV_VAR: ("IDLE_TIMEOUT", _seconds),
     RESULT_EXPIRES_ENV_VAR: ("RESULT_EXPIRES", _seconds),
+    BROKER_ENV_VAR: ("BROKER", lambda _variable, value: value),
+    BROKER_SCHEMA_ENV_VAR: ("BROKER_SCHEMA", lambda _variable, value: value),
 }
 
 

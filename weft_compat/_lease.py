@@ -91,6 +91,10 @@ class WorkerEntry:
     host: str = ""
     pid: int = 0
     leaving: bool = False
+    # The calls its processes run (a pool master's), as of its last renewal: how a
+    # handle on another host, which cannot read the master's slot table, tells a running
+    # call from one claimed ahead.
+    running: tuple[int, ...] = ()
 
     def to_json(self) -> str:
         """The registry message's body."""
@@ -104,6 +108,7 @@ class WorkerEntry:
                 "host": self.host,
                 "pid": self.pid,
                 "leaving": self.leaving,
+                "running": list(self.running),
             }
         )
 
@@ -124,6 +129,7 @@ class WorkerEntry:
                 host=str(data.get("host", "")),
                 pid=int(data.get("pid", 0)),
                 leaving=bool(data.get("leaving")),
+                running=tuple(int(call) for call in data.get("running") or ()),
             )
         except (ValueError, TypeError, KeyError, AttributeError):
             return None

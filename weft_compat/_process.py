@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from weft_compat._backend import backend
 from weft_compat._client import get_client
 
 __all__ = ["spawn_detached"]
@@ -42,6 +43,10 @@ def spawn_detached(module: str, payload: dict[str, Any], *, log_name: str) -> in
     logs = Path(get_client().context.logs_dir)
     logs.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    broker = backend()
+    if broker is not None:
+        # Through the environment, not the command line: the password stays private.
+        environment.update(broker.environment())
     with open(logs / f"{log_name}.log", "ab") as log:
         child = subprocess.Popen(
             [sys.executable, "-m", module, json.dumps(payload)],

@@ -13,6 +13,7 @@ from datetime import datetime
 
 __all__ = [
     "ArgumentNotSerializable",
+    "BrokerUnavailable",
     "CallRefused",
     "CallTooLarge",
     "CeleryNameRemoved",
@@ -96,6 +97,10 @@ class ResultNotReady(WeftCompatError, ValueError):
 
 class HandleNotBound(WeftCompatError, RuntimeError):
     """A deferred handle was read before its transaction committed."""
+
+
+class BrokerUnavailable(WeftCompatError, ConnectionError):
+    """The configured broker (PostgreSQL) cannot be reached or set up; nothing was queued."""
 
 
 class CallRefused(WeftCompatError):

@@ -257,28 +257,39 @@ class Mover:
         self.recover()
         self.scan(full=True)
         while not self.stopping:
-            if self.idle.should_stop():
-                return
-            if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
-                self.renew()
-            maybe_sweep()
-            version = get_broker().get_data_version()
-            upcoming = self.step()
-            self.read_control()
-            if time.monotonic() - self.last_rescan > _RESCAN_SECONDS:
-                if self.younger_than_another():
+            try:
+                if self.turn():
                     return
-                self.recover()
-                self.scan(full=True)
-                continue
-            wait = _IDLE_WAIT_SECONDS
-            if upcoming is not None:
-                wait = max(0.0, min(wait, upcoming - time.time()))
-            # Whoever defers a call rings the movers' bell; due times are kept to the
-            # heap's clock, so the broker needs no closer watch.
-            if wait > 0 and get_broker().get_data_version() == version:
-                self.bell.wait(wait)
-            self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
+            except Exception:
+                # The broker is unreachable for a moment: the calls wait, nothing is lost.
+                _log.exception("weft_compat: mover %s could not reach the broker", self.tid)
+                time.sleep(_IDLE_WAIT_SECONDS)
+
+    def turn(self) -> bool:
+        """One turn of the loop: submit what is due, then wait; True when leaving."""
+        if self.idle.should_stop():
+            return True
+        if time.monotonic() - self.last_heartbeat >= HEARTBEAT_SECONDS:
+            self.renew()
+        maybe_sweep()
+        version = get_broker().get_data_version()
+        upcoming = self.step()
+        self.read_control()
+        if time.monotonic() - self.last_rescan > _RESCAN_SECONDS:
+            if self.younger_than_another():
+                return True
+            self.recover()
+            self.scan(full=True)
+            return False
+        wait = _IDLE_WAIT_SECONDS
+        if upcoming is not None:
+            wait = max(0.0, min(wait, upcoming - time.time()))
+        # Whoever defers a call rings the movers' bell; due times are kept to the heap's
+        # clock, so the broker needs no closer watch.
+        if wait > 0 and (version is None or get_broker().get_data_version() == version):
+            self.bell.wait(wait)
+        self.scan(lookback=time.monotonic() - self.last_lookback > _LOOKBACK_EVERY_SECONDS)
+        return False
 
     def younger_than_another(self) -> bool:
         """Whether an older mover that loads as much is live: one is enough, so the

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from typing import Final, Literal
 
-from weft_compat._broker import PREFIX, control_queue, get_broker, running_prefix
+from weft_compat._broker import PREFIX, control_queue, get_broker, registry_queue, running_prefix
+from weft_compat._lease import entries_in
 from weft_compat._outcome import revoked, write_outcome
-from weft_compat.pool._release import task_of
+from weft_compat.pool._release import pool_of, task_of
 from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]
@@ -42,10 +43,17 @@ def locate_pooled(call_id: int) -> tuple[PooledStatus, str | None, str] | None:
 
 def _held_status(running: str, call_id: int) -> PooledStatus:
     # The pool's slot table says which call each process runs; the others it holds are
-    # claimed ahead. Without the table (another host), the call counts as running.
+    # claimed ahead. Without the table (another host), the master's registry entry says,
+    # as of its last renewal (at most half a second after a call starts).
     master_tid, slot = running.rsplit(".", 2)[-2:]
     current = running_call(master_tid, int(slot))
-    return "reserved" if current is not None and current != call_id else "running"
+    if current is not None:
+        return "reserved" if current != call_id else "running"
+    registry = registry_queue(pool_of(running))
+    for entry in entries_in(registry):
+        if entry.tid == master_tid:
+            return "running" if call_id in entry.running else "reserved"
+    return "running"
 
 
 def revoke_pooled(

@@ -41,7 +41,7 @@ from weft_compat._doorbell import ring
 from weft_compat._errors import TaskError
 from weft_compat._expiry import maybe_sweep
 from weft_compat._idle import IdleWatch
-from weft_compat._lease import HEARTBEAT_SECONDS, heartbeat, is_live, unregister
+from weft_compat._lease import HEARTBEAT_SECONDS, LEASE_SECONDS, heartbeat, is_live, unregister
 from weft_compat._outcome import Outcome, revoked, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.due._registry import ensure_mover
@@ -56,6 +56,11 @@ _log = logging.getLogger("weft_compat")
 
 _TICK_SECONDS: Final = 0.05
 _IDLE_TICK_SECONDS: Final = 0.5
+# How soon the registry entry tells other hosts that the set of running calls changed.
+_RUNNING_RENEWAL: Final = 0.5
+# A master cut off from the broker this long ends its running calls, a little before
+# the others take its lease for lapsed (LEASE_SECONDS) and redeliver them.
+_FENCE_SECONDS: Final = 0.8 * LEASE_SECONDS
 _ORPHAN_SCAN_SECONDS: Final = 10.0
 _LIMIT_ERROR = "weft_compat.exceptions.TimeLimitExceeded"
 
@@ -83,6 +88,8 @@ class Master:
         self.children: list[subprocess.Popen[bytes] | None] = [None] * entry.concurrency
         self.last_orphan_scan = 0.0
         self.last_heartbeat = time.monotonic()
+        self.last_renewed = time.monotonic()
+        self.fenced = False
         self.terminated = False
         self.stop_grace: float | None = None
         self.idle = IdleWatch(
@@ -125,7 +132,16 @@ class Master:
         for slot in range(len(self.children)):
             self.spawn(slot)
         while not self.table.stopping:
-            self.tick()
+            try:
+                self.tick()
+            except Exception:
+                # The broker is unreachable (a cut link, a restarting server): keep the
+                # processes' limits, keep trying, and fence once the lease may have lapsed.
+                _log.exception("weft_compat: pool master %s could not reach the broker", self.tid)
+                self.enforce_limits()
+                self.fence_if_lapsed()
+                time.sleep(_IDLE_TICK_SECONDS)
+                continue
             if self.idle.should_stop():
                 self.table.request_stop()
         # Idle processes wait on the bell: wake each, so they see the stop at once.
@@ -142,14 +158,23 @@ class Master:
         While a call runs the master looks every few tens of milliseconds (hard limits,
         revokes); idle, twice a second.
         """
+        if self.fenced:
+            self.renew()
+            if self.fenced:  # Still cut off from the broker.
+                time.sleep(_IDLE_TICK_SECONDS)
+                return
         for slot in range(len(self.children)):
             if not self.alive(slot) and not self.table.stopping:
                 self.replace(slot, reason="lost")
         self.enforce_limits()
         self.read_control()
         now = time.monotonic()
-        if now - self.last_heartbeat >= HEARTBEAT_SECONDS:
-            self.renew()
+        calls = tuple(
+            sorted(call for slot in range(len(self.children)) if (call := self.table.call(slot)[0]))
+        )
+        due = now - self.last_heartbeat >= HEARTBEAT_SECONDS
+        if due or (calls != self.entry.running and now - self.last_heartbeat >= _RUNNING_RENEWAL):
+            self.renew(running=calls)
         if now - self.last_orphan_scan > _ORPHAN_SCAN_SECONDS:
             self.release_orphans()
             # Deferred calls and retries need a mover; replace one that died.
@@ -166,6 +191,33 @@ class Master:
         except Exception:
             # A broker that is busy or briefly unreachable: the lease runs a while yet.
             _log.exception("weft_compat: pool master %s could not renew its lease", self.tid)
+            self.fence_if_lapsed()
+            return
+        self.last_renewed = time.monotonic()
+        if self.fenced:
+            _log.warning("weft_compat: pool master %s reaches the broker again", self.tid)
+            self.fenced = False
+
+    def fence_if_lapsed(self) -> None:
+        """Stop running calls once the lease may have lapsed.
+
+        Other hosts then take this pool for dead and redeliver its calls; ending them here
+        first keeps a call from running on two hosts at once. The processes come back
+        when the lease is renewed.
+        """
+        if self.fenced or time.monotonic() - self.last_renewed < _FENCE_SECONDS:
+            return
+        _log.warning(
+            "weft_compat: pool master %s lost its lease; its running calls go elsewhere", self.tid
+        )
+        self.fenced = True
+        self.kill_children()
+        for slot in range(len(self.children)):
+            child = self.children[slot]
+            if child is not None:
+                child.wait()
+            self.children[slot] = None
+            self.table.clear(slot)
 
     def busy(self) -> bool:
         """Whether a call runs here or waits in the queue."""

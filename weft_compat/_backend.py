@@ -1,0 +1,108 @@
+"""Which broker backend a deployment uses: Weft's SQLite (the default) or its PostgreSQL.
+
+The `BROKER` setting (or `WEFT_COMPAT_BROKER`, which also serves a Django project whose
+settings do not name one) names a PostgreSQL database by DSN and
+`BROKER_SCHEMA` the schema Weft's tables live in (created on first use). The password
+comes from the DSN or from Weft's own `WEFT_BACKEND_PASSWORD`; it is handed to Weft and
+to the processes weft_compat starts through their environment, and never appears in a
+message, a command line or an error.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any, Final
+from urllib.parse import unquote, urlsplit, urlunsplit
+
+from weft_compat._config import BROKER_ENV_VAR, BROKER_SCHEMA_ENV_VAR, current_settings
+from weft_compat.exceptions import InvalidOptionValue
+
+__all__ = ["PASSWORD_ENV_VAR", "Backend", "backend"]
+
+PASSWORD_ENV_VAR: Final = "WEFT_BACKEND_PASSWORD"
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    """A PostgreSQL broker: where it is (without the password), its schema and password."""
+
+    target: str
+    host: str
+    port: int
+    database: str
+    schema: str
+    password: str | None = None
+
+    def weft_config(self) -> dict[str, Any]:
+        """The keys that point a Weft context at this broker."""
+        config: dict[str, Any] = {
+            "BACKEND": "postgres",
+            "BACKEND_TARGET": self.target,
+            "BACKEND_SCHEMA": self.schema,
+        }
+        if self.password is not None:
+            config["BACKEND_PASSWORD"] = self.password
+        return config
+
+    def environment(self) -> dict[str, str]:
+        """The variables a process weft_compat starts needs to reach this broker."""
+        variables = {BROKER_ENV_VAR: self.target, BROKER_SCHEMA_ENV_VAR: self.schema}
+        if self.password is not None:
+            variables[PASSWORD_ENV_VAR] = self.password
+        return variables
+
+    def describe(self) -> str:
+        """Where the broker is, for messages: host, port, database and schema."""
+        return f"PostgreSQL at {self.host}:{self.port}/{self.database} (schema {self.schema!r})"
+
+
+def backend() -> Backend | None:
+    """The PostgreSQL broker the settings name, or None for Weft's SQLite.
+
+    The setting wins; without it, `WEFT_COMPAT_BROKER` (and `WEFT_COMPAT_BROKER_SCHEMA`)
+    from the environment, also in a Django project (containers configure that way).
+    """
+    settings = current_settings()
+    if settings.BROKER is not None:
+        return _parse(settings.BROKER, settings.BROKER_SCHEMA)
+    dsn = os.environ.get(BROKER_ENV_VAR)
+    if not dsn:
+        return None
+    if not dsn.startswith(("postgresql://", "postgres://")):
+        raise InvalidOptionValue(
+            f"{BROKER_ENV_VAR}={_without_password(dsn)!r} is not a PostgreSQL DSN; write it "
+            "as postgresql://user@host:5432/database"
+        )
+    return _parse(dsn, os.environ.get(BROKER_SCHEMA_ENV_VAR) or settings.BROKER_SCHEMA)
+
+
+def _parse(dsn: str, schema: str) -> Backend:
+    parts = urlsplit(dsn)
+    database = parts.path.lstrip("/")
+    if not parts.hostname or not database:
+        raise InvalidOptionValue(
+            f"BROKER={_without_password(dsn)!r} names no host or database; write it as "
+            "postgresql://user@host:5432/database"
+        )
+    password = unquote(parts.password) if parts.password else os.environ.get(PASSWORD_ENV_VAR)
+    return Backend(
+        target=_without_password(dsn),
+        host=parts.hostname,
+        port=parts.port or 5432,
+        database=database,
+        schema=schema,
+        password=password,
+    )
+
+
+def _without_password(dsn: str) -> str:
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    user = parts.username or ""
+    host = parts.hostname or ""
+    netloc = f"{user}@{host}" if user else host
+    if parts.port:
+        netloc += f":{parts.port}"
+    return urlunsplit(parts._replace(netloc=netloc))
