@@ -31,7 +31,7 @@ from weft_compat.codemod.rules.base import Dispatcher, Rule
 from weft_compat.codemod.runner import Pending, index_source
 from weft_compat.codemod.sources import iter_python_files
 from weft_compat.codemod.statements import map_statements
-from weft_compat.codemod.syntax import piece_starts, syntax_error
+from weft_compat.codemod.syntax import pieces, syntax_error
 from weft_compat.codemod.transform import migrate_source
 
 ODD_LAYOUTS = {
@@ -248,21 +248,31 @@ FRAGMENTS = (
 
 
 def _mutations(source: bytes, seed: int) -> list[bytes]:
-    """``source`` with lines inserted, deleted or doubled at random places."""
+    """``source`` with lines inserted, deleted, doubled or edited at random places."""
     rng = random.Random(seed)
     lines = source.splitlines(keepends=True)
     results = []
-    for _ in range(12):
+    for _ in range(24):
         changed = list(lines)
         for _ in range(rng.randrange(1, 4)):
             where = rng.randrange(len(changed) + 1)
-            action = rng.randrange(3)
+            at = min(where, len(changed) - 1)
+            action = rng.randrange(5)
             if action == 0 or not changed:
                 changed.insert(where, rng.choice(FRAGMENTS))
             elif action == 1:
-                del changed[min(where, len(changed) - 1)]
+                del changed[at]
+            elif action == 2:
+                changed.insert(where, changed[at])
+            elif action == 3:
+                # The same line count, another statement at the line's indentation.
+                line = changed[at]
+                indent = line[: len(line) - len(line.lstrip(b" \t"))]
+                changed[at] = indent + rng.choice(FRAGMENTS).lstrip(b" ")
             else:
-                changed.insert(where, changed[min(where, len(changed) - 1)])
+                line = changed[at]
+                cut = rng.randrange(len(line) + 1)
+                changed[at] = line[:cut] + line[cut + 1 :]
         results.append(b"".join(changed))
     return results
 
@@ -282,10 +292,10 @@ def test_parsing_the_changed_statements_says_what_parsing_the_whole_result_says(
     rows = statement_rows(ast.parse(source), source)
     if not rows:
         pytest.skip("ast's offsets do not index this source")
-    starts = piece_starts(rows, Lines(source))
+    cut = pieces(source, rows, Lines(source))
     pending = _pending(path, source)
     index = ProjectIndex.build([pending.facts])
     migrated = migrate_source(source, path, pending.facts, index, ALL_RULES, pending.rows)
     for new in [migrated.new_source or source, *_mutations(source, len(source))]:
-        error = syntax_error(source, new, starts)
+        error = syntax_error(source, new, cut)
         assert (error.msg if error else None) == _whole(new)

@@ -29,7 +29,7 @@ from weft_compat.codemod.report import (
 from weft_compat.codemod.rows import Lines, Row, statement_rows
 from weft_compat.codemod.rules.base import Dispatcher, Rule
 from weft_compat.codemod.statements import StatementMap, map_statements
-from weft_compat.codemod.syntax import piece_starts, syntax_error
+from weft_compat.codemod.syntax import Pieces, pieces, syntax_error
 
 
 def _positions(
@@ -111,19 +111,19 @@ def migrate_source(
     """
     if rows is None:
         rows = _rows(source)
-    starts = None
+    cut = None
     if rows:
         lines = Lines(source)
-        starts = piece_starts(rows, lines)
+        cut = pieces(source, rows, lines)
         relevant = relevance(source, facts, index, rows, lines)
         stand_in = outline(source, rows, relevant, lines)
         if stand_in is not None:
             outcome = _migrate(
-                source, stand_in, stand_in.rows, path, facts, index, rule_classes, starts
+                source, stand_in, stand_in.rows, path, facts, index, rule_classes, cut
             )
             if outcome is not None:
                 return outcome
-    outcome = _migrate(source, None, rows, path, facts, index, rule_classes, starts)
+    outcome = _migrate(source, None, rows, path, facts, index, rule_classes, cut)
     assert outcome is not None  # only an outline can be given up on
     return outcome
 
@@ -144,12 +144,12 @@ def _migrate(
     facts: ModuleFacts,
     index: ProjectIndex,
     rule_classes: Sequence[type[Rule]],
-    starts: list[int] | None,
+    cut: Pieces | None,
 ) -> FileOutcome | None:
     """One pass over ``source``, or over its outline (None: the outline did not work).
 
-    ``rows`` are the statement rows of what LibCST parses, if known; ``starts`` where
-    ``source``'s top-level statements start, if known (see ``syntax``).
+    ``rows`` are the statement rows of what LibCST parses, if known; ``cut`` is
+    ``source`` cut at its top-level statements, if known (see ``syntax``).
     """
     parsed = source if stand_in is None else stand_in.source
     try:
@@ -201,7 +201,7 @@ def _migrate(
         return FileOutcome(
             path, Status.UNCHANGED, findings, app_uses=uses, app_plumbing=plumbing_apps
         )
-    error = syntax_error(source, new_source, starts)
+    error = syntax_error(source, new_source, cut)
     # A file in newer syntax than this interpreter's is checked by LibCST's parser.
     if error is not None and (rows or not parses(new_source)):
         message = f"the rewrite would not parse ({error.msg}), so the file was left as is"
