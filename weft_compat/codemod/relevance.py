@@ -55,7 +55,7 @@ _ASSIGNED = re.compile(rb"\s*(?::[^=\r\n]*)?=(?!=)")
 _DISPATCHES = (b"delay", b"enqueue", b"apply_async")
 _BINDERS = frozenset({"Assign", "For", "AsyncFor"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
-_KEYWORDS = frozenset(keyword.kwlist)
+_KEYWORDS = frozenset(word.encode() for word in keyword.kwlist)
 _END = 1 << 62
 
 
@@ -193,7 +193,10 @@ def _model_bindings(
         return []
     starts = lines.starts
     spans = [
-        (starts[row.line - 1] + max(row.column, 0), starts[row.end_line - 1] + row.end_column)
+        (
+            starts[row.line - 1] + (row.column if row.column > 0 else 0),
+            starts[row.end_line - 1] + row.end_column,
+        )
         for row in rows
     ]
     mentioned: set[bytes] = set()
@@ -208,12 +211,10 @@ def _model_bindings(
         if at is None or rows[at].kind not in _BINDERS:
             continue
         # What comes before the query: the targets (and perhaps a call around it).
-        before = {
-            word.decode() for word in _IDENTIFIER.findall(source, spans[at][0], offset)
-        } - _KEYWORDS
-        if before & {word.decode() for word in mentioned}:
+        before = set(_IDENTIFIER.findall(source, spans[at][0], offset)) - _KEYWORDS
+        if not before.isdisjoint(mentioned):
             binding.append(spans[at][0])
-            names |= before
+            names |= {word.decode() for word in before}
     binding += [
         spans[at][0]
         for at, row in enumerate(rows)
