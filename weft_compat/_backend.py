@@ -13,14 +13,23 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from typing import Any, Final
-from urllib.parse import unquote, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from weft_compat._config import BROKER_ENV_VAR, BROKER_SCHEMA_ENV_VAR, current_settings
-from weft_compat.exceptions import InvalidOptionValue
+from weft_compat.exceptions import BrokerUnavailable, InvalidOptionValue
 
 __all__ = ["PASSWORD_ENV_VAR", "Backend", "backend"]
 
 PASSWORD_ENV_VAR: Final = "WEFT_BACKEND_PASSWORD"
+_CONNECT_SECONDS: Final = 5
+# libpq's TCP settings a DSN gets unless it names them.
+_TCP_DEFAULTS: Final = {
+    "keepalives": "1",
+    "keepalives_idle": "5",
+    "keepalives_interval": "2",
+    "keepalives_count": "3",
+    "tcp_user_timeout": "10000",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,30 @@ class Backend:
         """Where the broker is, for messages: host, port, database and schema."""
         return f"PostgreSQL at {self.host}:{self.port}/{self.database} (schema {self.schema!r})"
 
+    def check(self) -> None:
+        """Connect once (within a few seconds) and raise `BrokerUnavailable` if that fails.
+
+        Weft's own pool would retry for a minute and a half before it said so.
+        """
+        try:
+            import psycopg  # The PostgreSQL driver comes with weft[pg], an extra.
+        except ImportError as exc:
+            raise BrokerUnavailable(
+                f"the broker is {self.describe()}, but the PostgreSQL driver is not "
+                "installed; install it with pip install 'weft-compat[postgres]'"
+            ) from exc
+        try:
+            psycopg.connect(
+                self.target, password=self.password, connect_timeout=_CONNECT_SECONDS
+            ).close()
+        except psycopg.Error as exc:
+            # psycopg's message may quote the DSN; only the reason's class is kept.
+            raise BrokerUnavailable(
+                f"cannot reach the broker, {self.describe()}: {type(exc).__name__}; check "
+                "WEFT_COMPAT['BROKER'] (or WEFT_COMPAT_BROKER), that the server runs and that "
+                "the password is right (WEFT_BACKEND_PASSWORD)"
+            ) from None
+
 
 def backend() -> Backend | None:
     """The PostgreSQL broker the settings name, or None for Weft's SQLite.
@@ -87,13 +120,23 @@ def _parse(dsn: str, schema: str) -> Backend:
         )
     password = unquote(parts.password) if parts.password else os.environ.get(PASSWORD_ENV_VAR)
     return Backend(
-        target=_without_password(dsn),
+        target=_with_tcp_defaults(_without_password(dsn)),
         host=parts.hostname,
         port=parts.port or 5432,
         database=database,
         schema=schema,
         password=password,
     )
+
+
+def _with_tcp_defaults(dsn: str) -> str:
+    # A worker host whose link is cut must find out in seconds (to fence itself, see
+    # migration_guide/deployment.md), not after the kernel's fifteen minutes of retries.
+    parts = urlsplit(dsn)
+    query = dict(parse_qsl(parts.query))
+    for name, value in _TCP_DEFAULTS.items():
+        query.setdefault(name, value)
+    return urlunsplit(parts._replace(query=urlencode(query)))
 
 
 def _without_password(dsn: str) -> str:

@@ -23,7 +23,6 @@ from weft.client import WeftClient, WeftContext, build_context
 
 from weft_compat._backend import Backend, backend
 from weft_compat._config import context_path, current_settings
-from weft_compat.exceptions import BrokerUnavailable
 
 __all__ = ["client_key", "close_thread_client", "get_client"]
 
@@ -68,18 +67,9 @@ def _context(path: str | None, broker: Backend | None) -> WeftContext:
         overrides.update(broker.weft_config())
     if not overrides:
         return context
-    config = {**dict(context.config), **overrides}
-    try:
-        return build_context(spec_context=path, config=config)
-    except Exception as exc:
-        if broker is None:
-            raise
-        # psycopg's own message may quote the DSN; only the reason's class is kept.
-        raise BrokerUnavailable(
-            f"cannot reach the broker, {broker.describe()}: {type(exc).__name__}; check "
-            "WEFT_COMPAT['BROKER'] (or WEFT_COMPAT_BROKER), that the server runs and that "
-            "the password is right (WEFT_BACKEND_PASSWORD)"
-        ) from None
+    if broker is not None:
+        broker.check()
+    return build_context(spec_context=path, config={**dict(context.config), **overrides})
 
 
 def _private_directory(directory: Path, mode: int) -> None:

@@ -39,6 +39,12 @@ DEFAULT_SETTINGS: Mapping[str, str] = {
     "max_connections": "200",
     "log_min_messages": "warning",
     "log_line_prefix": "%m [%p] %r %d ",
+    # A host whose link is cut is noticed within seconds, not the kernel's fifteen
+    # minutes, so its sessions' locks go too (the settings a deployment should use).
+    "tcp_keepalives_idle": "5",
+    "tcp_keepalives_interval": "2",
+    "tcp_keepalives_count": "3",
+    "tcp_user_timeout": "10000",
 }
 _DEFAULT_PORT = 5432
 

@@ -83,7 +83,8 @@ def run_worker(args: argparse.Namespace) -> int:
         for entry in pools(args.queue):
             print(
                 f"{entry.tid} concurrency={entry.concurrency} "
-                f"prefetch_multiplier={entry.prefetch_multiplier} autostarted={entry.autostarted}"
+                f"prefetch_multiplier={entry.prefetch_multiplier} autostarted={entry.autostarted} "
+                f"host={entry.host.split(':')[0]} pid={entry.pid}"
             )
         return 0
     if args.stop and args.all:
