@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.indexing import STDIN, Pending, index_file, index_source
 from weft_compat.codemod.report import FileOutcome, Status
-from weft_compat.codemod.sources import iter_python_files
+from weft_compat.codemod.sources import forget_packages, iter_python_files
 from weft_compat.codemod.workers import fan_out
 
 __all__ = ["STDIN", "Pending", "index_source", "run", "write_changes"]
@@ -40,6 +40,17 @@ def _tick[Out](
     return done
 
 
+def _loading_pass_two(items: Iterable[Pending | FileOutcome]) -> Iterator[Pending | FileOutcome]:
+    """``items``, with pass two's modules loaded as the first file to migrate arrives,
+    while the workers index the rest."""
+    loading = True
+    for item in items:
+        if loading and isinstance(item, Pending):
+            loading = False
+            from weft_compat.codemod import rewriting  # noqa: F401 (loads LibCST; see run)
+        yield item
+
+
 def run(
     paths: Sequence[str],
     rules: Sequence[str] | None = None,
@@ -51,23 +62,25 @@ def run(
     """Migrate ``paths`` (or ``stdin``) with the named rules (None: all of them);
     outcomes sorted by path."""
     jobs = jobs or os.cpu_count() or 1
+    forget_packages()
     if stdin is not None:
         first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
         if isinstance(first[0], Pending):
             first = [Pending(STDIN, first[0].facts, first[0].rows, stdin)]
     else:
         files = list(dict.fromkeys(iter_python_files(paths)))
-        chunksize = max(1, len(files) // (jobs * 8))
+        # Small chunks, so that no worker is left with a run of heavy files at the end.
+        chunksize = max(1, len(files) // (jobs * 32))
         indexed = fan_out(index_file, files, None, jobs=jobs, chunksize=chunksize)
-        first = _tick(indexed, len(files), "indexed", progress)
+        first = _tick(_loading_pass_two(indexed), len(files), "indexed", progress)
     outcomes = [item for item in first if isinstance(item, FileOutcome)]
     pending = [item for item in first if isinstance(item, Pending)]
     if not pending:
         return sorted(outcomes, key=lambda outcome: outcome.path)
     index = ProjectIndex.build(item.facts for item in pending)
     # Pass two and what prepares it need LibCST, which takes about a fifth of a second to
-    # load: loaded here, a run starts on its files without waiting for it (and pass one's
-    # workers are forked without it).
+    # load: loaded once a file needs it (``_loading_pass_two``), a run starts on its
+    # files without waiting for it, and pass one's workers are forked without it.
     from weft_compat.codemod import helpers, rewriting
 
     skipped = [item.path for item in outcomes if item.status is Status.SKIPPED]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 from collections.abc import Iterator, Sequence
@@ -82,11 +83,25 @@ def module_name(path: str) -> tuple[str, str]:
     module.
     """
     file = Path(path).resolve()
-    parts = [] if file.stem == "__init__" else [file.stem]
-    directory = file.parent
-    while (directory / "__init__.py").is_file():
-        parts.insert(0, directory.name)
-        directory = directory.parent
+    parts = _package(str(file.parent))
+    if file.stem != "__init__":
+        parts = (*parts, file.stem)
     module = ".".join(parts)
     package = module if file.stem == "__init__" else module.rpartition(".")[0]
     return module, package
+
+
+@functools.cache
+def _package(directory: str) -> tuple[str, ...]:
+    """The package path of ``directory``: its name and its parents' while each holds an
+    ``__init__.py`` (empty when it holds none). Files of a directory share it; a run
+    forgets what it learnt when the next starts (``forget_packages``)."""
+    folder = Path(directory)
+    if folder.parent == folder or not (folder / "__init__.py").is_file():
+        return ()
+    return (*_package(str(folder.parent)), folder.name)
+
+
+def forget_packages() -> None:
+    """Forget which directories are packages, as the tree may have changed."""
+    _package.cache_clear()
