@@ -23,6 +23,8 @@ __all__ = [
     "MOVER_BELL",
     "MOVER_REGISTRY",
     "Broker",
+    "Waiter",
+    "activity_waiter",
     "call_record",
     "claimed_prefix",
     "claimed_queue",
@@ -207,21 +209,60 @@ _FIRST_POLL: Final = 0.00025
 _QUICK_POLL: Final = 0.0005
 _SLOW_POLL: Final = 0.005
 QUICK_SECONDS: Final = 1.0
+# On a backend without a data version, looks at a queue before listening to it instead.
+_LOOKS_BEFORE_LISTENING: Final = 25
+
+
+class Waiter(Protocol):
+    """A backend's own wake-up for writes to a queue (PostgreSQL's LISTEN/NOTIFY)."""
+
+    def wait(self, timeout: float) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+def activity_waiter(queue: str) -> Waiter | None:
+    """A waiter woken by writes to `queue`, on backends that notify (not SQLite)."""
+    queue_handle = get_client().context.queue(queue)
+    return queue_handle.create_activity_waiter(stop_event=threading.Event())
 
 
 def wait_for_change(
-    deadline: float, *, since: int | None = None, quick_until: float | None = None
+    deadline: float,
+    *,
+    since: int | None = None,
+    quick_until: float | None = None,
+    queue: str | None = None,
 ) -> Iterator[None]:
     """Yield each time the broker may hold new data, until `deadline` (monotonic).
 
     SQLite bumps its data version on every commit by another connection, so waiters
     poll that cheap counter and look at queues only after it moved. Until
     `quick_until` (default: `QUICK_SECONDS` from now) the counter is read about every
-    millisecond, then every few. Backends without a data version are polled at the
-    slow interval.
+    millisecond, then every few. A backend without a data version (PostgreSQL) wakes
+    the waiter on each write to `queue` when one is named, else is polled at the slow
+    interval.
     """
     broker = get_broker()
     seen = since if since is not None else broker.get_data_version()
+    if seen is None and queue is not None:
+        # Most answers come within milliseconds: look a few times before setting up a
+        # listening connection, which costs about as much as those looks.
+        for _ in range(_LOOKS_BEFORE_LISTENING):
+            if time.monotonic() >= deadline:
+                return
+            time.sleep(_QUICK_POLL * 4)
+            yield
+        waiter = activity_waiter(queue)
+        if waiter is not None:
+            try:
+                yield  # Listening from now on: a look now catches a write made before.
+                while (left := deadline - time.monotonic()) > 0:
+                    waiter.wait(min(left, 1.0))
+                    yield
+            finally:
+                waiter.close()
+            return
     if quick_until is None:
         quick_until = time.monotonic() + QUICK_SECONDS
     interval = _FIRST_POLL

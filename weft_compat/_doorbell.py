@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 from typing import Final
 
+from weft_compat._broker import activity_waiter
 from weft_compat._config import context_path
 
 __all__ = ["Bell", "ring"]
@@ -76,9 +77,16 @@ def ring(name: str, times: int = 1) -> None:
 
 
 class Bell:
-    """The listening end of the bell `name`, for a process that waits for work."""
+    """The listening end of the bell `name`, for a process that waits for work.
 
-    def __init__(self, name: str) -> None:
+    On a broker that notifies of writes itself (PostgreSQL), a bell for `queue` waits on
+    that instead, which reaches across hosts; `ring` is then not needed, but harmless.
+    """
+
+    def __init__(self, name: str, queue: str | None = None) -> None:
+        self._waiter = activity_waiter(queue) if queue is not None else None
+        if self._waiter is not None:
+            return
         self.path = _path(name)
         with contextlib.suppress(FileExistsError):
             os.mkfifo(self.path, 0o600)
@@ -91,6 +99,8 @@ class Bell:
 
     def wait(self, timeout: float) -> bool:
         """Wait up to `timeout` seconds for a ring; True if rung (one ring is taken)."""
+        if self._waiter is not None:
+            return self._waiter.wait(max(0.0, timeout))
         readable, _, _ = select.select([self._read], [], [], max(0.0, timeout))
         if not readable:
             return False
@@ -100,6 +110,9 @@ class Bell:
 
     def close(self) -> None:
         """Stop listening."""
+        if self._waiter is not None:
+            self._waiter.close()
+            return
         for fd in (self._read, self._keep):
             with contextlib.suppress(OSError):
                 os.close(fd)

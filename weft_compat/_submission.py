@@ -18,7 +18,7 @@ from typing import Any, Final, Literal
 from weft.client import TaskResult
 
 from weft_compat import _serialization
-from weft_compat._broker import get_broker, wait_for_change
+from weft_compat._broker import call_record, get_broker, wait_for_change
 from weft_compat._lane import ENDED as _ENDED
 from weft_compat._lanes import ISOLATED, lane
 from weft_compat._locate import Location, current_attempt, locate
@@ -174,7 +174,7 @@ class WeftSubmission:
                     return finished
                 continue  # The attempt asked for a retry: follow the next one.
             outcome = None
-            for _ in wait_for_change(deadline, since=since):
+            for _ in wait_for_change(deadline, since=since, queue=call_record(self._tid)):
                 events = read_events(self._tid)
                 outcome = outcome_in(events)
                 if outcome is not None or current_attempt(self._tid, events) != location.attempt:

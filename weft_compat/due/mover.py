@@ -240,7 +240,7 @@ class Mover:
     @functools.cached_property
     def bell(self) -> Bell:
         """The doorbell deferring processes ring."""
-        return Bell(MOVER_BELL)
+        return Bell(MOVER_BELL, queue=DUE_QUEUE)
 
     def renew(self, **changes: Any) -> None:
         """Renew this mover's lease (with `changes`, such as `leaving=True`)."""

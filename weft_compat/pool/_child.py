@@ -98,7 +98,7 @@ def child_main(spec: ChildSpec) -> None:
         bell=pool_bell(spec.queue),
     )
     acks = Acks(running)
-    bell = Bell(pool_bell(spec.queue))
+    bell = Bell(pool_bell(spec.queue), queue=pending_queue(spec.queue))
     try:
         while not table.stopping and os.getppid() == spec.master_pid:
             version = broker.get_data_version()
@@ -107,7 +107,7 @@ def child_main(spec: ChildSpec) -> None:
                 acks.flush()
                 # Whoever queues a call rings the bell; without a ring, look again after
                 # a second all the same (a writer on another host does not ring).
-                if broker.get_data_version() == version:
+                if version is None or broker.get_data_version() == version:
                     bell.wait(_IDLE_CHECK_SECONDS)
                 continue
             body, call_id = claimed
