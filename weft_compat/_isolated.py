@@ -52,9 +52,7 @@ class IsolatedLane(Lane):
             "isolated", snapshot.status, _task_name(snapshot.metadata, seen.events, snapshot.name)
         )
 
-    def revoke(
-        self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]
-    ) -> bool:
+    def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Stop (or kill) the Weft task; the record says so too, so no retry follows."""
         if location.status in ENDED:
             return True

@@ -76,7 +76,5 @@ class Lane(ABC):
         """Where the call's current attempt stands in this lane; None if not here."""
 
     @abstractmethod
-    def revoke(
-        self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]
-    ) -> bool:
+    def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Stop the call `record` found at `location`; False when it had left this lane."""

@@ -31,8 +31,6 @@ class DueLane(Lane):
         ensure_mover()  # A call waits to be due: make sure something will submit it.
         return seen.at("due", "scheduled", name)
 
-    def revoke(
-        self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]
-    ) -> bool:
+    def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Cancel the call where it waits; False if a mover has just moved it on."""
         return revoke_due(int(location.attempt or record), record)

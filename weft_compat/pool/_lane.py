@@ -38,9 +38,7 @@ class PooledLane(Lane):
                 return Location(ended.raw_status, ended.task, ended, retries=seen.retries)
         return seen.at("pooled", status, task)
 
-    def revoke(
-        self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]
-    ) -> bool:
+    def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Cancel the waiting call, or ask the master holding it to stop it."""
         revoke_pooled(int(location.attempt or record), signal_name, record=record)
         return True
