@@ -116,16 +116,22 @@ def test_a_queued_call_is_revoked_before_it_runs(postgres: dict[str, str]) -> No
     assert handle.state == "REVOKED"
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, databases=["default", "other"])
 def test_enqueue_on_commit_submits_to_postgresql_after_the_commit(
     postgres: dict[str, str],
 ) -> None:
-    with transaction.atomic():
-        order = Order.objects.create(reference="PG-1")
-        deferred = confirm_order.enqueue_on_commit(order.pk)
+    # The project's database and the broker are both PostgreSQL, as in production.
+    with transaction.atomic(using="other"):
+        order = Order.objects.using("other").create(reference="PG-1")
+        deferred = confirm_order.using(database="other").enqueue_on_commit(order.pk)
         assert not deferred.submitted
     assert deferred.submitted
     assert deferred.result(timeout=120).value == f"confirmed {order.pk}"
+
+    with pytest.raises(RuntimeError), transaction.atomic(using="other"):
+        rolled_back = confirm_order.using(database="other").enqueue_on_commit(0)
+        raise RuntimeError("rolled back")
+    assert not rolled_back.submitted
 
 
 @pytest.mark.parametrize(
