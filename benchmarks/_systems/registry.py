@@ -10,6 +10,7 @@ from benchmarks._systems.django_db import DjangoDbWorker
 from benchmarks._systems.dramatiq_redis import DramatiqRedis
 from benchmarks._systems.huey_sqlite import HueySqlite
 from benchmarks._systems.pooled import PooledLane
+from benchmarks._systems.pooled_pg import PooledPostgres, PooledPostgresHosts
 
 REFERENCE: Final = PooledLane.name
 SYSTEMS: Final[dict[str, System]] = {
@@ -22,5 +23,7 @@ SYSTEMS: Final[dict[str, System]] = {
         CeleryRedis(),
         DramatiqRedis(),
         CeleryRabbitMQ(),
+        PooledPostgres(),
+        PooledPostgresHosts(),
     )
 }

@@ -75,18 +75,20 @@ class Host:
         argv: Sequence[str],
         *,
         env: Mapping[str, str] | None = None,
+        inherit_environment: bool = True,
         **popen_kwargs: Any,
     ) -> subprocess.Popen[Any]:
         """Start `argv` on this host; returns its Popen (its PID is the command's own).
 
-        `env` is added to (not a replacement for) this process's environment. Unless
-        given: the working directory is `home`, stdin is /dev/null, stdout and stderr go
-        to a log file in `home/logs` (read it with `log`), and the process starts a
-        session of its own, so a Ctrl-C at the terminal does not reach it.
+        `env` is added to this process's environment (with `inherit_environment=False`,
+        it is the whole environment, PATH included). Unless given: the working directory
+        is `home`, stdin is /dev/null, stdout and stderr go to a log file in `home/logs`
+        (read it with `log`), and the process starts a session of its own, so a Ctrl-C
+        at the terminal does not reach it.
         """
         if self._closed:
             raise HarnessError(f"host {self.name} is closed")
-        environment = {**os.environ, **(env or {})}
+        environment = {**(os.environ if inherit_environment else {}), **(env or {})}
         popen_kwargs.setdefault("cwd", self.home)
         popen_kwargs.setdefault("stdin", subprocess.DEVNULL)
         popen_kwargs.setdefault("start_new_session", True)
