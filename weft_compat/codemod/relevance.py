@@ -117,6 +117,10 @@ class Relevance:
         self._starts += offsets
         self._starts.sort()
 
+    def offsets(self) -> list[int]:
+        """Where relevant text starts, in order."""
+        return self._starts
+
     def within(self, start: int, end: int) -> bool:
         """Whether relevant text starts in ``source[start:end]``."""
         position = bisect_left(self._starts, start)
