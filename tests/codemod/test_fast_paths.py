@@ -88,6 +88,28 @@ ODD_LAYOUTS = {
             send.delay(1); send.delay(2)
         # footer comment
         ''',
+    "imports.py": """
+        # -*- coding: utf-8 -*-
+        from __future__ import annotations
+        import os
+        import os.path as osp  # unused
+        from functools import (
+            partial,
+            reduce,  # trailing
+        )
+        from django.db import transaction
+        from celery import shared_task
+        import json; import csv
+        from .layouts import send
+
+
+        def go(pk):
+            import logging
+            from django.db import models
+            transaction.on_commit(lambda: send.delay(pk))
+            return partial(send.delay, pk)
+        import sys
+        from itertools import chain as ch""",
     "views.py": """
         from django.db import transaction
         from functools import partial

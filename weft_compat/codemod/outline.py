@@ -17,6 +17,7 @@ that every import a rewrite may drop is there.
 
 from __future__ import annotations
 
+import keyword
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -46,6 +47,7 @@ _IMPORTS = frozenset({"Import", "ImportFrom"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _IMPORT_KEYWORD = re.compile(rb"\bimport\b")
 _END = 1 << 62
+_KEYWORDS = frozenset(word.encode() for word in keyword.kwlist)
 
 
 @dataclass(frozen=True)
@@ -199,7 +201,7 @@ class _Planner:
             if rows[at].size:
                 end = min(end, spans[at + 1][0])
             words.update(_IDENTIFIER.findall(source, start, end))
-        return words
+        return words - _KEYWORDS
 
     def _import_runs(self, candidates: list[int]) -> list[Run]:
         """Runs of the top-level ``candidates`` whose bound names no statement holding
