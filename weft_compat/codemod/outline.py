@@ -214,7 +214,11 @@ class _Planner:
         source, rows = self.source, self.rows
         mentioned = self._mentioned()
         found: list[Run] = []
+        # The stand-in's last line is left empty to end it; the file's last has no break.
+        unbroken = not source.endswith((b"\n", b"\r"))
         for at in candidates:
+            if unbroken and rows[at].end_line == len(self.lines.text):
+                continue
             start, end = self.span(at, at)
             if rows[at].kind == "ImportFrom":
                 # The names after ``import``; the module's words bind nothing.
