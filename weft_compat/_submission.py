@@ -163,11 +163,14 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return local_outcomes[self._tid], self._local_result()
         deadline = math.inf if timeout is None else time.monotonic() + timeout
-        while True:
+        location = locate(self._tid)  # A call already ended needs no more than this read.
+        while location.outcome is None:
+            # The broker's version is taken before the call is read again, so a change
+            # made in between wakes the wait below instead of being missed.
             since = get_broker().get_data_version()
             location = locate(self._tid)
             if location.outcome is not None:
-                return location.outcome, _task_result(self._tid, location.outcome)
+                break
             if location.lane == "isolated" and location.attempt is not None:
                 finished = self._isolated_result(location.attempt, deadline, timeout)
                 if finished is not None:
@@ -183,6 +186,7 @@ class WeftSubmission:
                 return outcome, _task_result(self._tid, outcome)
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
+        return location.outcome, _task_result(self._tid, location.outcome)
 
     def _isolated_result(
         self, attempt: str, deadline: float, timeout: float | None
