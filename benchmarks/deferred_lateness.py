@@ -131,8 +131,6 @@ def main() -> int:
     arguments = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="weft-compat-deferred-bench-"))
     os.environ["WEFT_COMPAT_CONTEXT"] = str(workdir)
-    # Without it the autostarted manager spins a core while tasks run.
-    os.environ["WEFT_MANAGER_LIFETIME_TIMEOUT"] = "0"
     try:
         run(arguments)
     finally:

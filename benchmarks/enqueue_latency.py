@@ -24,8 +24,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 def configure(context: Path) -> None:
     os.environ["WEFT_COMPAT_CONTEXT"] = str(context)
-    # See DESIGN.md: without it the autostarted manager spins a core while tasks run.
-    os.environ["WEFT_MANAGER_LIFETIME_TIMEOUT"] = "0"
     import django
     from django.conf import settings
 

@@ -156,8 +156,6 @@ def build_plan(arguments: argparse.Namespace) -> Plan:
 
 def configure(context: Path) -> None:
     os.environ["WEFT_COMPAT_CONTEXT"] = str(context)
-    # Without it the autostarted manager spins a core while tasks run.
-    os.environ["WEFT_MANAGER_LIFETIME_TIMEOUT"] = "0"
 
 
 def warm_up[H](way: Way[H], calls: int) -> None:
@@ -463,7 +461,6 @@ def _sizes(sizes: Sequence[int]) -> str:
 def run(plan: Plan, workdir: Path, redis_url: str, cleanup: ExitStack) -> None:
     """Set up the four ways, measure them interleaved, then print the report."""
     import celery
-    from weft.client import WeftClient
 
     from benchmarks.bench_tasks import noop
     from weft_compat._client import get_client
@@ -472,9 +469,8 @@ def run(plan: Plan, workdir: Path, redis_url: str, cleanup: ExitStack) -> None:
     concurrency = current_settings().queue_config(None)[1].concurrency
     print_header(plan, concurrency, celery.__version__)
     cleanup.callback(lambda: get_client().managers.stop())
-    raw_client = WeftClient(path=os.environ["WEFT_COMPAT_CONTEXT"])
-    raw_client.__enter__()
-    cleanup.callback(raw_client.close)
+    # weft_compat's own client of the context: a WeftClient whose manager idles quietly.
+    raw_client = get_client()
     print("setting up and warming up ...", file=sys.stderr)
     ways: list[Way[Any]] = [
         pooled_way(noop, plan, cleanup),
