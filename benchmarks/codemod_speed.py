@@ -1,11 +1,12 @@
 """How fast ``weft-compat migrate --diff`` runs compared with a naive LibCST parse.
 
-Over a generated Celery-heavy Django project (``celery_tree``: about 860,000 lines in
-5,700 files, a sixth of them mentioning Celery), one process run times:
+Over a generated Celery-heavy Django project (``celery_tree``: about 890,000 lines in
+5,900 files, a sixth of them mentioning Celery), one process run times:
 
 1. start-up: the ``weft-compat migrate --diff`` command on an empty tree and on a
    one-file tree (the median of several runs), which is what every run pays before
-   its first file;
+   its first file; commands run with Python's bytecode cache on, as an installed
+   package has it, after a warm-up run;
 2. ``weft-compat migrate --diff --jobs N`` over the tree, as a command (start-up
    included), its output discarded;
 3. a naive single-process ``libcst.parse_module`` of every file (LibCST already
@@ -51,20 +52,43 @@ def command() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "weft_compat.codemod"]
 
 
-def timed_command(arguments: Sequence[str]) -> tuple[int, float]:
+def command_environment(scratch: Path) -> dict[str, str]:
+    """The environment the command runs in: this one, with Python's bytecode cache on
+    (kept in ``scratch``), as for an installed package, whatever the caller set."""
+    environment = dict(os.environ)
+    environment.pop("PYTHONDONTWRITEBYTECODE", None)
+    environment["PYTHONPYCACHEPREFIX"] = str(scratch / "pycache")
+    return environment
+
+
+def timed_command(arguments: Sequence[str], environment: dict[str, str]) -> tuple[int, float]:
     """Run ``weft-compat`` with ``arguments``, output discarded; (exit code, seconds)."""
     started = time.perf_counter()
     done = subprocess.run(
-        [*command(), *arguments], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False
+        [*command(), *arguments],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+        check=False,
     )
     return done.returncode, time.perf_counter() - started
 
 
-def startup(tree: str) -> float:
+def startup(tree: str, environment: dict[str, str]) -> float:
     """The median wall time of ``migrate --diff`` over ``tree``, which has next to nothing."""
     return statistics.median(
-        timed_command(["migrate", "--diff", tree])[1] for _ in range(STARTUP_RUNS)
+        timed_command(["migrate", "--diff", tree], environment)[1] for _ in range(STARTUP_RUNS)
     )
+
+
+def interpreter_time(code: str, environment: dict[str, str]) -> float:
+    """The median wall time of ``python -c code``: how start-up divides."""
+    runs = []
+    for _ in range(STARTUP_RUNS):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-c", code], env=environment, check=True)
+        runs.append(time.perf_counter() - started)
+    return statistics.median(runs)
 
 
 def naive_parse(paths: list[str]) -> tuple[int, float]:
@@ -99,15 +123,18 @@ def run(argv: list[str] | None = None) -> int:
         (single / "tasks.py").write_text(ONE_FILE)
         tree = generate(project, apps=args.apps, seed=args.seed)
         paths = [str(project)]
+        environment = command_environment(root)
         # Warm the page cache and the interpreter's bytecode cache, so no side pays
         # for a first read.
         for path in iter_python_files(paths):
             Path(path).read_bytes()
-        timed_command(["migrate", "--diff", str(single)])
-        empty_startup = startup(str(empty))
-        single_startup = startup(str(single))
+        timed_command(["migrate", "--diff", str(single)], environment)
+        empty_startup = startup(str(empty), environment)
+        single_startup = startup(str(single), environment)
+        bare = interpreter_time("pass", environment)
+        runtime = interpreter_time("import weft_compat", environment)
         exit_code, codemod_seconds = timed_command(
-            ["migrate", "--diff", "--jobs", str(args.jobs), str(project)]
+            ["migrate", "--diff", "--jobs", str(args.jobs), str(project)], environment
         )
         lines, naive_seconds = naive_parse(paths)
     print(
@@ -116,7 +143,8 @@ def run(argv: list[str] | None = None) -> int:
     )
     print(
         f"start-up (median of {STARTUP_RUNS}): {empty_startup:.3f} s on an empty tree, "
-        f"{single_startup:.3f} s on a one-file tree"
+        f"{single_startup:.3f} s on a one-file tree; of which the interpreter {bare:.3f} s "
+        f"and importing the weft_compat package {runtime - bare:.3f} s"
     )
     print(
         f"weft-compat migrate --diff (--jobs {args.jobs}): {codemod_seconds:.2f} s, "
