@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import re
 from collections.abc import Sequence
 
 import libcst as cst
@@ -81,16 +82,46 @@ def _removed(node: cst.CSTNode, removed: set[str]) -> bool:
     return isinstance(bound, cst.Name) and bound.value in removed
 
 
+_HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
+_CONTEXT = 3
+
+
 def unified_diff(path: str, before: str, after: str, *, deleted: bool = False) -> str:
     """A unified diff of one file, in the ``a/`` ``b/`` form ``git apply`` accepts; a
-    deleted file's goes to ``/dev/null``."""
+    deleted file's goes to ``/dev/null``.
+
+    ``difflib`` is given only the lines from the first change to the last, with their
+    context: the lines before and after are the same in both, and its matching costs
+    more the more lines it is given.
+    """
+    old = before.splitlines(keepends=True)
+    new = after.splitlines(keepends=True)
+    limit = min(len(old), len(new))
+    head = 0
+    while head < limit and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < limit - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    start, cut = max(0, head - _CONTEXT), max(0, tail - _CONTEXT)
     lines = difflib.unified_diff(
-        before.splitlines(keepends=True),
-        after.splitlines(keepends=True),
+        old[start : len(old) - cut],
+        new[start : len(new) - cut],
         fromfile=f"a/{path.lstrip('/')}",
         tofile="/dev/null" if deleted else f"b/{path.lstrip('/')}",
+        n=_CONTEXT,
     )
-    return "".join(line if line.endswith(("\n", "\r")) else f"{line}\n" for line in lines)
+
+    def shifted(match: re.Match[str]) -> str:
+        first, second = int(match.group(1)) + start, int(match.group(3)) + start
+        return f"@@ -{first}{match.group(2) or ''} +{second}{match.group(4) or ''} @@"
+
+    pieces = []
+    for line in lines:
+        if start and line.startswith("@@"):
+            line = _HUNK.sub(shifted, line, count=1)
+        pieces.append(line if line.endswith(("\n", "\r")) else f"{line}\n")
+    return "".join(pieces)
 
 
 def migrate_source(
