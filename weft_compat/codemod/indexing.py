@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
@@ -30,18 +30,32 @@ class Pending:
     facts: ModuleFacts
     rows: tuple[Row, ...] | None = None
     source: bytes | None = None
+    # The rows as plain tuples, as they travel from pass one's workers (``__reduce__``);
+    # made rows again only where the file is migrated (``statement_rows``).
+    plain_rows: tuple[tuple[Any, ...], ...] | None = field(default=None, repr=False)
+
+    def statement_rows(self) -> tuple[Row, ...] | None:
+        """The file's statement rows, None if ``ast``'s offsets do not index it."""
+        if self.plain_rows is not None:
+            return tuple(map(Row._make, self.plain_rows))
+        return self.rows
+
+    def size(self) -> int:
+        """How many statements the file has (zero when its rows are unknown)."""
+        return len(self.plain_rows if self.plain_rows is not None else self.rows or ())
 
     def __reduce__(self) -> tuple[Callable[..., Pending], tuple[object, ...]]:
         # Pass one's workers send every row back; as plain tuples they pickle and load
         # several times faster than as named tuples.
-        rows = None if self.rows is None else tuple(map(tuple, self.rows))
-        return _unpickle_pending, (self.path, self.facts, rows, self.source)
+        rows = self.statement_rows()
+        plain = None if rows is None else tuple(map(tuple, rows))
+        return _unpickle_pending, (self.path, self.facts, plain, self.source)
 
 
 def _unpickle_pending(
-    path: str, facts: ModuleFacts, rows: tuple[tuple[Any, ...], ...] | None, source: bytes | None
+    path: str, facts: ModuleFacts, plain: tuple[tuple[Any, ...], ...] | None, source: bytes | None
 ) -> Pending:
-    return Pending(path, facts, None if rows is None else tuple(map(Row._make, rows)), source)
+    return Pending(path, facts, None, source, plain)
 
 
 def _parse(source: bytes) -> tuple[ast.Module, bool]:

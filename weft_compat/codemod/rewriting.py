@@ -48,14 +48,15 @@ def _migrate(position: int, batch: Batch) -> FileOutcome:
         except OSError as exc:
             return failure(pending.path, PARSE_ERROR, f"file cannot be read: {exc.strerror}")
     rules = rule_classes(batch.rules)
-    return migrate_source(source, pending.path, pending.facts, batch.index, rules, pending.rows)
+    rows = pending.statement_rows()
+    return migrate_source(source, pending.path, pending.facts, batch.index, rules, rows)
 
 
 def migrate(batch: Batch, jobs: int) -> Iterator[FileOutcome]:
     """Each file of ``batch`` migrated, longest first."""
     pending = batch.pending
     # Longest first, one at a time, so no worker is left alone with a long file at the end.
-    order = sorted(range(len(pending)), key=lambda at: len(pending[at].rows or ()), reverse=True)
+    order = sorted(range(len(pending)), key=lambda at: pending[at].size(), reverse=True)
     return fan_out(_migrate, order, batch, jobs=jobs)
 
 

@@ -66,7 +66,7 @@ def run(
     if stdin is not None:
         first: list[Pending | FileOutcome] = [index_source(STDIN, stdin)]
         if isinstance(first[0], Pending):
-            first = [Pending(STDIN, first[0].facts, first[0].rows, stdin)]
+            first = [Pending(STDIN, first[0].facts, first[0].rows, stdin, first[0].plain_rows)]
     else:
         files = list(dict.fromkeys(iter_python_files(paths)))
         # Small chunks, so that no worker is left with a run of heavy files at the end.
