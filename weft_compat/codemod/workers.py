@@ -1,10 +1,12 @@
 """Fanning a function out over worker processes, or running it here for small runs.
 
-Workers are forked on Linux, so they start with LibCST and the rules imported;
-spawned or forkserver workers would import them again, for a good part of a second
-each. What every call of a batch shares (the project index, say) is handed to each
-worker once, as it starts, rather than with every chunk of work. The cycle collector
-is held off during each call and kept away from what workers inherit.
+On Linux the workers are forked, so they start with the items, what the calls share
+(the project index, say) and the modules already imported (LibCST and the rules for
+pass two): nothing of that is pickled, each worker is sent only the bounds of its next
+chunk of items, and sends back the chunk's results. The parent waits on the workers'
+pipes itself, with no helper threads and no future per item. Elsewhere (no fork) a
+``ProcessPoolExecutor`` hands what is shared to each worker once, as it starts. The
+cycle collector is held off during each call and kept away from what workers inherit.
 """
 
 from __future__ import annotations
@@ -14,16 +16,24 @@ import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from functools import partial
+from multiprocessing.connection import Connection, wait
+from multiprocessing.process import BaseProcess
 from typing import cast
 
 # Below this many items, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
-_CONTEXT = multiprocessing.get_context("fork") if sys.platform == "linux" else None
+# Chunks each worker holds at a time: one in hand, one waiting, so it never idles.
+_AHEAD = 2
+_FORK = sys.platform == "linux"
 
-# In a worker: what the batch's calls share, set once by ``_share`` as it starts.
+# In a worker started by the executor: what the batch's calls share (``_share``).
 _shared: object = None
+
+
+class WorkerFailed(RuntimeError):
+    """A worker process died before sending back its results."""
 
 
 def _share(value: object) -> None:
@@ -50,6 +60,108 @@ def _call[In, Shared, Out](function: Callable[[In, Shared], Out], item: In) -> O
         return function(item, cast(Shared, _shared))
 
 
+def _serve[In, Shared, Out](
+    connection: Connection,
+    function: Callable[[In, Shared], Out],
+    items: Sequence[In],
+    shared: Shared,
+) -> None:
+    """A forked worker's loop: results for each chunk ``(start, stop)`` it is sent."""
+    try:
+        while (bounds := connection.recv()) is not None:
+            start, stop = bounds
+            try:
+                with _no_collections():
+                    results: object = [function(items[at], shared) for at in range(start, stop)]
+            except BaseException as exc:  # sent back, to be raised in the parent
+                results = exc
+            connection.send((start, results))
+    except (EOFError, KeyboardInterrupt):
+        pass
+    finally:
+        connection.close()
+
+
+def _forked[In, Shared, Out](
+    function: Callable[[In, Shared], Out],
+    items: Sequence[In],
+    shared: Shared,
+    jobs: int,
+    chunksize: int,
+) -> Iterator[Out]:
+    context = multiprocessing.get_context("fork")
+    chunks = [
+        (start, min(start + chunksize, len(items))) for start in range(0, len(items), chunksize)
+    ]
+    workers: list[tuple[BaseProcess, Connection]] = []
+    # Objects the workers inherit stay out of their garbage collections, which would
+    # otherwise touch, and so copy, every page of them.
+    gc.freeze()
+    try:
+        for _ in range(min(jobs, len(chunks))):
+            parent, child = context.Pipe()
+            worker: BaseProcess = context.Process(
+                target=_serve, args=(child, function, items, shared), daemon=True
+            )
+            worker.start()
+            child.close()
+            workers.append((worker, parent))
+    finally:
+        gc.unfreeze()
+    try:
+        yield from _collect(workers, chunks)
+    finally:
+        for _, connection in workers:
+            with suppress(OSError):  # a worker that died has closed its end
+                connection.send(None)
+            connection.close()
+        for process, _ in workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
+
+
+def _collect[Out](
+    workers: list[tuple[BaseProcess, Connection]],
+    chunks: list[tuple[int, int]],
+) -> Iterator[Out]:
+    """Hand out ``chunks`` as workers ask for them; yield results in item order."""
+    pending = iter(chunks)
+    owner: dict[Connection, int] = {}
+    for _, connection in workers:
+        for _ in range(_AHEAD):
+            bounds = next(pending, None)
+            if bounds is None:
+                break
+            connection.send(bounds)
+            owner[connection] = owner.get(connection, 0) + 1
+    done: dict[int, list[Out]] = {}
+    order = [start for start, _ in chunks]
+    position = 0
+    while position < len(order):
+        busy = [connection for connection, count in owner.items() if count]
+        for ready in wait(busy):
+            connection = cast(Connection, ready)
+            try:
+                start, results = connection.recv()
+            except EOFError:
+                raise WorkerFailed(
+                    "a codemod worker process died; run again with --jobs 1 to see why"
+                ) from None
+            if isinstance(results, BaseException):
+                raise results
+            done[start] = cast(list[Out], results)
+            owner[connection] -= 1
+            bounds = next(pending, None)
+            if bounds is not None:
+                connection.send(bounds)
+                owner[connection] += 1
+        while position < len(order) and order[position] in done:
+            yield from done.pop(order[position])
+            position += 1
+
+
 def fan_out[In, Shared, Out](
     function: Callable[[In, Shared], Out],
     items: Sequence[In],
@@ -68,14 +180,8 @@ def fan_out[In, Shared, Out](
                 result = function(item, shared)
             yield result
         return
-    with ProcessPoolExecutor(
-        max_workers=jobs, mp_context=_CONTEXT, initializer=_share, initargs=(shared,)
-    ) as executor:
-        # Objects the workers inherit stay out of their garbage collections, which
-        # would otherwise touch, and so copy, every page of them.
-        gc.freeze()
-        try:
-            results = executor.map(partial(_call, function), items, chunksize=chunksize)
-        finally:
-            gc.unfreeze()
-        yield from results
+    if _FORK:
+        yield from _forked(function, items, shared, jobs, max(1, chunksize))
+        return
+    with ProcessPoolExecutor(max_workers=jobs, initializer=_share, initargs=(shared,)) as executor:
+        yield from executor.map(partial(_call, function), items, chunksize=chunksize)
