@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Iterator
@@ -33,6 +34,31 @@ def require_service(name: str, host: str, port: int) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{message}, and WEFT_COMPAT_REQUIRE_SERVICES=1 requires it")
     pytest.skip(message)
+
+
+@contextlib.contextmanager
+def pointed_at(context: Path, *, stop: bool = False) -> Iterator[Path]:
+    """This process's weft_compat on `context` for a while, with fresh client and broker.
+
+    With `stop`, whatever ran in the context is stopped before the handles close.
+    """
+    previous = os.environ.get("WEFT_COMPAT_CONTEXT")
+    os.environ["WEFT_COMPAT_CONTEXT"] = str(context)
+    close_thread_broker()
+    close_thread_client()
+    try:
+        yield context
+    finally:
+        try:
+            if stop:
+                stop_context(grace=60)
+        finally:
+            close_thread_broker()
+            close_thread_client()
+            if previous is None:
+                os.environ.pop("WEFT_COMPAT_CONTEXT", None)
+            else:
+                os.environ["WEFT_COMPAT_CONTEXT"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
+# The `TEST_MODE` setting names the modes that `testing` defines: a process that never
+# imports `testing` itself (Django's test runner) must find them too.
+from weft_compat import testing as _testing  # noqa: F401
 from weft_compat._config import configure
 from weft_compat._deferred import WeftDeferredSubmission
 from weft_compat._outcome import TaskError

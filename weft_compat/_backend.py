@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
-from weft_compat._config import BROKER_ENV_VAR, BROKER_SCHEMA_ENV_VAR, current_settings
+from weft_compat._config import (
+    BROKER_ENV_VAR,
+    BROKER_SCHEMA_ENV_VAR,
+    current_settings,
+    without_password,
+)
 from weft_compat.exceptions import BrokerUnavailable, InvalidOptionValue
 
 __all__ = ["PASSWORD_ENV_VAR", "Backend", "backend"]
@@ -104,7 +109,7 @@ def backend() -> Backend | None:
         return None
     if not dsn.startswith(("postgresql://", "postgres://")):
         raise InvalidOptionValue(
-            f"{BROKER_ENV_VAR}={_without_password(dsn)!r} is not a PostgreSQL DSN; write it "
+            f"{BROKER_ENV_VAR}={without_password(dsn)!r} is not a PostgreSQL DSN; write it "
             "as postgresql://user@host:5432/database"
         )
     return _parse(dsn, os.environ.get(BROKER_SCHEMA_ENV_VAR) or settings.BROKER_SCHEMA)
@@ -115,12 +120,12 @@ def _parse(dsn: str, schema: str) -> Backend:
     database = parts.path.lstrip("/")
     if not parts.hostname or not database:
         raise InvalidOptionValue(
-            f"BROKER={_without_password(dsn)!r} names no host or database; write it as "
+            f"BROKER={without_password(dsn)!r} names no host or database; write it as "
             "postgresql://user@host:5432/database"
         )
     password = unquote(parts.password) if parts.password else os.environ.get(PASSWORD_ENV_VAR)
     return Backend(
-        target=_with_tcp_defaults(_without_password(dsn)),
+        target=_with_tcp_defaults(without_password(dsn)),
         host=parts.hostname,
         port=parts.port or 5432,
         database=database,
@@ -137,15 +142,3 @@ def _with_tcp_defaults(dsn: str) -> str:
     for name, value in _TCP_DEFAULTS.items():
         query.setdefault(name, value)
     return urlunsplit(parts._replace(query=urlencode(query)))
-
-
-def _without_password(dsn: str) -> str:
-    parts = urlsplit(dsn)
-    if parts.password is None:
-        return dsn
-    user = parts.username or ""
-    host = parts.hostname or ""
-    netloc = f"{user}@{host}" if user else host
-    if parts.port:
-        netloc += f":{parts.port}"
-    return urlunsplit(parts._replace(netloc=netloc))

@@ -201,10 +201,10 @@ def close_thread_broker() -> None:
         held[1].__exit__(None, None, None)
 
 
-# How often a waiter re-checks the broker's data version: every millisecond or so while
-# an answer is likely soon (a call was just enqueued, a pool process was just busy), so a
-# single call finishes within a few milliseconds; every 5 ms after that, which costs
-# next to nothing idle.
+# How often a waiter re-checks the broker's data version: every quarter to half
+# millisecond for the first second (a call was just enqueued, a pool process was just
+# busy), so a single call finishes within a few milliseconds; every 5 ms after that,
+# which costs next to nothing idle.
 _FIRST_POLL: Final = 0.00025
 _QUICK_POLL: Final = 0.0005
 _SLOW_POLL: Final = 0.005
@@ -228,20 +228,15 @@ def activity_waiter(queue: str) -> Waiter | None:
 
 
 def wait_for_change(
-    deadline: float,
-    *,
-    since: int | None = None,
-    quick_until: float | None = None,
-    queue: str | None = None,
+    deadline: float, *, since: int | None = None, queue: str | None = None
 ) -> Iterator[None]:
     """Yield each time the broker may hold new data, until `deadline` (monotonic).
 
     SQLite bumps its data version on every commit by another connection, so waiters
-    poll that cheap counter and look at queues only after it moved. Until
-    `quick_until` (default: `QUICK_SECONDS` from now) the counter is read about every
-    millisecond, then every few. A backend without a data version (PostgreSQL) wakes
-    the waiter on each write to `queue` when one is named, else is polled at the slow
-    interval.
+    poll that cheap counter and look at queues only after it moved. For the first
+    `QUICK_SECONDS` the counter is read about every millisecond, then every few. A
+    backend without a data version (PostgreSQL) wakes the waiter on each write to
+    `queue` when one is named, else is looked at every few milliseconds.
     """
     broker = get_broker()
     seen = since if since is not None else broker.get_data_version()
@@ -263,13 +258,16 @@ def wait_for_change(
             finally:
                 waiter.close()
             return
-    if quick_until is None:
-        quick_until = time.monotonic() + QUICK_SECONDS
+    quick_until = time.monotonic() + QUICK_SECONDS
     interval = _FIRST_POLL
     while (now := time.monotonic()) < deadline:
         time.sleep(interval)
         version = broker.get_data_version()
-        if version is None or version != seen:
+        if version is None:
+            # Nothing tells a change: look each time, backing off as a quiet one would.
+            interval = min(interval * 2, _QUICK_POLL if now < quick_until else _SLOW_POLL)
+            yield
+        elif version != seen:
             seen = version
             interval = _FIRST_POLL
             yield

@@ -16,10 +16,12 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Final, Literal
+from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import (
     AfterValidator,
@@ -49,6 +51,8 @@ __all__ = [
     "Settings",
     "configure",
     "current_settings",
+    "settings_environment",
+    "without_password",
 ]
 
 CONTEXT_ENV_VAR = "WEFT_COMPAT_CONTEXT"
@@ -171,6 +175,19 @@ def configure(**settings: Any) -> None:
     _configured = validate_settings(settings, where="configure")
 
 
+def without_password(dsn: str) -> str:
+    """`dsn` with its password left out, for messages and logs (and Weft's target)."""
+    try:
+        parts = urlsplit(dsn)
+        if parts.password is None:
+            return dsn
+    except ValueError:  # Not a URL at all: drop whatever sits between ':' and '@'.
+        return re.sub(r"^([^:/@]*://[^:/@]*):[^@]*@", r"\1@", dsn)
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0]
+    return urlunsplit(parts._replace(netloc=f"{user}@{hostport}" if user else hostport))
+
+
 def validate_settings(
     raw: dict[str, Any], *, where: str, error_class: type[Exception] = InvalidOptionValue
 ) -> Settings:
@@ -181,6 +198,8 @@ def validate_settings(
         error = exc.errors()[0]
         key = ".".join(str(part) for part in error["loc"])
         value = raw.get(str(error["loc"][0])) if error["loc"] else raw
+        if key == "BROKER" and isinstance(value, str):
+            value = without_password(value)
         fix = (
             f"known keys are {', '.join(sorted(Settings.model_fields))}"
             if error["type"] == "extra_forbidden" and len(error["loc"]) == 1
@@ -261,6 +280,24 @@ def _environment_settings() -> Settings:
         built = validate_settings(raw, where="environment")
         settings = _environment.setdefault(values, built)
     return settings
+
+
+def settings_environment() -> dict[str, str]:
+    """The settings in force, as the environment variables that give them to a process
+    that reads no Django settings (the pool masters and movers weft_compat starts)."""
+    settings = current_settings()
+    queues = {name: config.model_dump() for name, config in settings.QUEUES.items()}
+    environment = {
+        QUEUES_ENV_VAR: json.dumps(queues),
+        IMPORTS_ENV_VAR: ",".join(settings.IMPORTS),
+        CONTEXT_MODE_ENV_VAR: format(settings.CONTEXT_MODE, "o"),
+        IDLE_TIMEOUT_ENV_VAR: repr(settings.IDLE_TIMEOUT),
+        RESULT_EXPIRES_ENV_VAR: repr(settings.RESULT_EXPIRES),
+    }
+    context = context_path()
+    if context is not None:
+        environment[CONTEXT_ENV_VAR] = context
+    return environment
 
 
 def current_settings() -> Settings:

@@ -1,20 +1,20 @@
 """Doorbells: waking a pool's idle processes (or a mover) when work arrives, for free.
 
-An idle pool process used to look at the broker every few milliseconds, which kept each
-one at a few percent of a core with nothing to do. Instead it waits on a doorbell, a
-named pipe in shared memory per pool key and context, and whoever writes work for it
-(`enqueue`, a mover, a redelivery) rings the bell after the write: one byte, no broker
-operation. The waiter still looks at the broker once a second without a ring, so work
-from a writer that does not ring (another host) is found all the same.
+An idle pool process does not poll the broker: it waits on a doorbell, a named pipe in
+shared memory per pool key and context, and whoever writes work for it (`enqueue`, a
+mover, a redelivery) rings the bell after the write: one byte, no broker operation.
+The waiter still looks at the broker once a second without a ring, so work from a
+writer that does not ring (another host) is found all the same.
 
 A ring with nobody listening costs one failed `open`; a bell is a file of this host, so
-processes on other hosts are reached only by that once-a-second look.
+processes on other hosts are reached only by that once-a-second look. The pipe is its
+owner's, and its group's too when `CONTEXT_MODE` gives the group access to `.weft/`
+(web and workers as two users of one group).
 """
 
 from __future__ import annotations
 
 import contextlib
-import errno
 import functools
 import hashlib
 import os
@@ -22,11 +22,13 @@ import select
 import stat
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Final
 
 from weft_compat._broker import activity_waiter
-from weft_compat._config import context_path
+from weft_compat._config import context_path, current_settings
+from weft_compat.exceptions import WeftCompatError
 
 __all__ = ["Bell", "ring"]
 
@@ -67,13 +69,12 @@ def ring(name: str, times: int = 1) -> None:
             os.write(fd, b"\0" * times)
         except BlockingIOError:
             pass  # The pipe is full of rings nobody has read yet: they will wake.
-        except OSError as exc:
-            # The listeners went away (EPIPE); the next ring opens the bell afresh.
+        except OSError:
+            # The listeners went away (EPIPE), or the bell was replaced: the next ring
+            # opens it afresh. The work is written already; a waiter finds it anyway.
             del _writers[key]
             with contextlib.suppress(OSError):
                 os.close(fd)
-            if exc.errno not in (errno.EPIPE, errno.EBADF):
-                raise
 
 
 class Bell:
@@ -88,10 +89,17 @@ class Bell:
         if self._waiter is not None:
             return
         self.path = _path(name)
-        with contextlib.suppress(FileExistsError):
-            os.mkfifo(self.path, 0o600)
+        mode = 0o660 if current_settings().CONTEXT_MODE & 0o070 else 0o600
+        try:
+            os.mkfifo(self.path, mode)
+            os.chmod(self.path, mode)  # mkfifo's mode passes through the umask.
+        except FileExistsError:
+            pass
         if not stat.S_ISFIFO(os.stat(self.path).st_mode):
-            raise RuntimeError(f"{self.path} is not a named pipe; remove it")
+            raise WeftCompatError(
+                f"{str(self.path)!r} is not a named pipe; remove it, and weft_compat "
+                "makes its doorbell there again"
+            )
         self._read = os.open(self.path, os.O_RDONLY | os.O_NONBLOCK)
         # A write end of its own, so the pipe never reads as closed (which would make
         # every wait return at once) when no ringer has it open.
@@ -101,12 +109,19 @@ class Bell:
         """Wait up to `timeout` seconds for a ring; True if rung (one ring is taken)."""
         if self._waiter is not None:
             return self._waiter.wait(max(0.0, timeout))
-        readable, _, _ = select.select([self._read], [], [], max(0.0, timeout))
-        if not readable:
-            return False
-        with contextlib.suppress(BlockingIOError):
-            os.read(self._read, 1)
-        return True
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            remaining = deadline - time.monotonic()
+            readable, _, _ = select.select([self._read], [], [], max(0.0, remaining))
+            if not readable:
+                return False
+            try:
+                if os.read(self._read, 1):
+                    return True
+            except BlockingIOError:
+                pass  # Every waiter saw the ring; another took it. Wait on.
+            if remaining <= 0:
+                return False
 
     def close(self) -> None:
         """Stop listening."""

@@ -25,20 +25,24 @@ _LOOK_SECONDS: Final = 1.0
 
 
 class IdleWatch:
-    """Decides when an on-demand worker leaves; `timeout` None or 0 means never."""
+    """Decides when an on-demand worker leaves; `timeout` None or 0 means never.
+
+    `mark_leaving` marks the worker's registry entry as leaving; `mark_serving` marks
+    it serving again when work arrives during the grace.
+    """
 
     def __init__(
         self,
         timeout: float | None,
         *,
         busy: Callable[[], bool],
-        unregister: Callable[[], None],
-        register: Callable[[], None],
+        mark_leaving: Callable[[], None],
+        mark_serving: Callable[[], None],
     ) -> None:
         self.timeout = timeout or None
         self.busy = busy
-        self.unregister = unregister
-        self.register = register
+        self.mark_leaving = mark_leaving
+        self.mark_serving = mark_serving
         self.last_busy = time.monotonic()
         self.last_look = 0.0
         self.leaving_since: float | None = None
@@ -53,11 +57,11 @@ class IdleWatch:
             self.last_busy = now
             if self.leaving_since is not None:
                 self.leaving_since = None
-                self.register()
+                self.mark_serving()
             return False
         if self.leaving_since is None:
             if now - self.last_busy >= self.timeout:
                 self.leaving_since = now
-                self.unregister()
+                self.mark_leaving()
             return False
         return now - self.leaving_since >= LEAVE_GRACE_SECONDS

@@ -57,7 +57,10 @@ class IsolatedLane(Lane):
         if location.status in ENDED:
             return True
         task = get_client().task(location.attempt or record)
-        task.stop() if signal_name == "TERM" else task.kill()
+        if signal_name == "TERM":
+            task.stop()
+        else:
+            task.kill()
         if read_outcome(record) is None:
             write_outcome(record, revoked(location.name, signal_name))
         return True

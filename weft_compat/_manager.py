@@ -71,16 +71,15 @@ def submit_isolated(template: dict[str, Any], payload: dict[str, Any]) -> Task:
     note_activity()
     if trusted:
         return handle
-    started = {manager.tid for manager in client.managers.list()} - before
-    if before or not started:
-        _seen_live[key] = time.monotonic()
-        return handle
+    started = set() if before else {m.tid for m in client.managers.list()} - before
     with _lock:
         broker = get_broker()
         known = set(broker.peek_many(STARTED_MANAGERS, 100, with_timestamps=False))
         for tid in sorted(started - known):
             broker.write(STARTED_MANAGERS, tid)
-        if not live_ids([REAPER_REGISTRY]):
+        # Also when the manager was already there: a reaper that died (killed with the
+        # rest of its host's processes) is replaced, as its managers are still recorded.
+        if (known or started) and not live_ids([REAPER_REGISTRY]):
             _start_reaper()
     _seen_live[key] = time.monotonic()
     return handle
@@ -139,7 +138,7 @@ def _quiet(tid: str) -> bool:
         if (
             snapshot.tid != tid
             and not metadata.get("internal")
-            and metadata.get("role") != ("manager")
+            and metadata.get("role") != "manager"
         ):
             return False
     return True
@@ -156,7 +155,7 @@ def _adopt_newer(stopped: str) -> None:
         if manager.tid in known or int(manager.tid) <= int(stopped):
             continue
         snapshot = get_client().task(manager.tid).snapshot()
-        metadata = snapshot.metadata if snapshot is not None else {}
+        metadata = snapshot.metadata if snapshot and isinstance(snapshot.metadata, dict) else {}
         if metadata.get("idle_timeout") == 0 and not metadata.get("foreground_serve"):
             broker.write(STARTED_MANAGERS, manager.tid)
 

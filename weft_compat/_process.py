@@ -4,7 +4,7 @@ They are plain processes of this host, not Weft tasks: Weft's manager (one per b
 would run them wherever it runs, and supervising them would keep it busy. A process
 started on demand is detached (a session of its own, so it outlives its starter and
 ignores the starter's terminal), logs to the context's log directory, and is reaped
-by its starter if the starter is still running when it ends.
+by its starter (a daemon thread waits for it) if the starter still runs when it ends.
 """
 
 from __future__ import annotations
@@ -19,18 +19,9 @@ from typing import Any
 
 from weft_compat._backend import backend
 from weft_compat._client import get_client
+from weft_compat._config import settings_environment
 
 __all__ = ["spawn_detached"]
-
-_lock = threading.Lock()
-_children: list[subprocess.Popen[bytes]] = []
-
-
-def _reap() -> None:
-    # Children that ended are waited for, so none lingers as a zombie of a long-lived
-    # starter (a web process that autostarted a pool an hour ago).
-    with _lock:
-        _children[:] = [child for child in _children if child.poll() is None]
 
 
 def spawn_detached(module: str, payload: dict[str, Any], *, log_name: str) -> int:
@@ -39,10 +30,12 @@ def spawn_detached(module: str, payload: dict[str, Any], *, log_name: str) -> in
     The process imports what this one can (its `sys.path`), and writes its output to
     `<context>/.weft/logs/<log_name>.log`.
     """
-    _reap()
     logs = Path(get_client().context.logs_dir)
     logs.mkdir(parents=True, exist_ok=True)
     environment = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
+    # The process reads no Django settings: it gets this one's through the environment
+    # (the permissions it keeps `.weft/` at, how long what it starts may idle, ...).
+    environment.update(settings_environment())
     broker = backend()
     if broker is not None:
         # Through the environment, not the command line: the password stays private.
@@ -57,6 +50,7 @@ def spawn_detached(module: str, payload: dict[str, Any], *, log_name: str) -> in
             start_new_session=True,
             close_fds=True,
         )
-    with _lock:
-        _children.append(child)
+    # Waited for when it ends, so it does not linger as a zombie of a long-lived starter
+    # (a web process whose autostarted pool left an hour ago).
+    threading.Thread(target=child.wait, name=f"weft_compat-reap-{child.pid}", daemon=True).start()
     return child.pid

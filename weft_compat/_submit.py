@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -38,8 +38,8 @@ class PreparedCall:
     task: WeftTask[Any, Any]
     options: CallOptions
     envelope: Envelope
-    lane: Lane = "isolated"
-    queue: QueueConfig = field(default_factory=QueueConfig)
+    lane: Lane
+    queue: QueueConfig
 
 
 def resolve_lane(options: CallOptions, settings: Settings) -> tuple[str, Lane, QueueConfig]:

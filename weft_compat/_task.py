@@ -126,6 +126,7 @@ class WeftTask[**P, R]:
             config=self.config,
             options=changed,
             task_class=self.task_class,
+            instance=self.instance,  # One instance per task and process, as in Celery.
         )
 
     @property
@@ -306,8 +307,9 @@ def weft_task(func: Callable[..., Any] | None = None, /, **options: Any) -> Any:
     """Register a function as a Weft task; accepts `@shared_task`'s option names.
 
     Honoured: `name`, `bind`, `time_limit`, `soft_time_limit`, `ignore_result`,
-    `typing`, `serializer="json"`, `queue`, `priority`, `lane`, `acks_late` and
-    `reject_on_worker_lost` (False: no redelivery of a lost call), and Weft's `timeout`,
+    `typing`, `serializer="json"`, `queue`, `priority`, `lane`, `base` (a task class),
+    `result_expires`, `acks_late` and `reject_on_worker_lost` (False: no redelivery of
+    a lost call), and Weft's `timeout`,
     `memory_mb`, `cpu_percent`, `metadata`. Accepted with no effect: `track_started`.
     Anything else raises `UnsupportedOption` naming the guide section
     (migration_guide/decorator.md).

@@ -2,7 +2,8 @@
 
 A call envelope is data: it names its task, and nothing in it makes a worker import a
 module, extend `sys.path` or set Django up. What a worker loads is its configuration,
-which the process that starts the worker hands over through Weft when it starts it:
+which the process that starts the worker hands over when it starts it (on the command
+line of a pool master or mover, in the TaskSpec Weft runs for an isolated call):
 
 - a pool master and its processes, a mover: the modules of the tasks the starting
   process has registered, the `sys.path` entries they came from, the `IMPORTS` setting

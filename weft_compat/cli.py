@@ -18,7 +18,9 @@ EXIT_USAGE: Final = 2
 def _migrate(arguments: list[str]) -> int:
     try:
         from weft_compat.codemod.cli import main as codemod
-    except ImportError as exc:
+    except ModuleNotFoundError as exc:
+        if exc.name is None or exc.name.split(".")[0] != "libcst":
+            raise
         print(
             f"weft-compat {arguments[0]} needs LibCST ({exc}); install it with "
             "pip install 'weft-compat[codemod]'",

@@ -88,7 +88,7 @@ class InvalidTaskName(WeftCompatError, TypeError):
 
 
 class InvalidTaskId(WeftCompatError, ValueError):
-    """A task id that is not a 19-digit Weft tid."""
+    """A task id that is neither a 19-digit Weft tid nor a UUID in Celery's form."""
 
 
 class ResultNotReady(WeftCompatError, ValueError):
@@ -103,7 +103,7 @@ class BrokerUnavailable(WeftCompatError, ConnectionError):
     """The configured broker (PostgreSQL) cannot be reached or set up; nothing was queued."""
 
 
-class CallRefused(WeftCompatError):
+class CallRefused(WeftCompatError, RuntimeError):
     """A worker refused a call it cannot run as queued (another project's settings)."""
 
 

@@ -213,9 +213,4 @@ def recording() -> ModeScope[Recorder]:
     return ModeScope(Recorder)
 
 
-def mode_for_setting(name: str) -> _testmode.Mode:
-    """The mode the `TEST_MODE` setting names."""
-    return ImmediateMode() if name == "immediate" else Recorder()
-
-
 _testmode.name_setting_modes({"immediate": ImmediateMode, "recording": Recorder})

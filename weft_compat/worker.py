@@ -2,8 +2,9 @@
 
 Weft imports `weft_compat.worker:run` in a fresh interpreter and passes it the call
 envelope (the isolated lane); pool processes call `serve_call` for each call they claim
-(the pooled lane). Either way the process is prepared (the task module's import root,
-Django when a settings module travels with the call), an expired call is not started,
+(the pooled lane). Either way the process is prepared from its own configuration
+(`_worker_config`: the task modules it may import, and Django when the deployment's
+settings module is configured), never from the envelope; an expired call is not started,
 the call runs, and `finish` stores its outcome on the call's record where any process
 can read it, or schedules its next attempt when it asked for a retry.
 """

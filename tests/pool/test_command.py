@@ -100,7 +100,7 @@ def test_an_include_that_cannot_be_imported_is_refused_before_anything_starts(
     )
     _, err = process.communicate(timeout=60)
     assert process.returncode == 2
-    assert "'tests.no_such_module' cannot be imported" in err
+    assert "--include names 'tests.no_such_module', which cannot be imported" in err
     assert not pools("cli-typo")
 
 

@@ -17,12 +17,11 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from tests.conftest import pointed_at
 from weft_compat import WeftSubmission
-from weft_compat._broker import close_thread_broker
-from weft_compat._client import close_thread_client, get_client
+from weft_compat._client import get_client
 from weft_compat.pool import pools, start_pool, stop_pool
 from weft_compat.pool._registry import live_master_ids
-from weft_compat.shutdown import stop_context
 
 pytestmark = pytest.mark.broker
 
@@ -53,20 +52,8 @@ def processes_of(context: Path) -> list[int]:
 @pytest.fixture
 def fresh_context(tmp_path: Path) -> Iterator[Path]:
     """A context of its own; whatever the test leaves running there is stopped after."""
-    previous = os.environ.get("WEFT_COMPAT_CONTEXT")
-    os.environ["WEFT_COMPAT_CONTEXT"] = str(tmp_path)
-    close_thread_broker()
-    close_thread_client()
-    try:
+    with pointed_at(tmp_path, stop=True):
         yield tmp_path
-    finally:
-        stop_context(grace=60)
-        close_thread_broker()
-        close_thread_client()
-        if previous is None:
-            os.environ.pop("WEFT_COMPAT_CONTEXT", None)
-        else:
-            os.environ["WEFT_COMPAT_CONTEXT"] = previous
 
 
 def test_pools_movers_and_the_manager_started_on_demand_leave_once_idle(

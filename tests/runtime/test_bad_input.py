@@ -6,7 +6,6 @@ still no Weft context there, so no manager, pool or mover was started for it.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,8 +15,7 @@ import pytest
 import weft_compat
 import weft_compat.testing
 from tests import broker_tasks
-from weft_compat._broker import close_thread_broker
-from weft_compat._client import close_thread_client
+from tests.conftest import pointed_at
 from weft_compat.exceptions import (
     ArgumentNotSerializable,
     CallTooLarge,
@@ -29,20 +27,9 @@ from weft_compat.exceptions import (
 @pytest.fixture
 def untouched_context(tmp_path: Path) -> Iterator[Path]:
     """A context directory nothing has used; the test checks it stays that way."""
-    previous = os.environ.get("WEFT_COMPAT_CONTEXT")
-    os.environ["WEFT_COMPAT_CONTEXT"] = str(tmp_path)
-    close_thread_broker()
-    close_thread_client()
-    try:
+    with pointed_at(tmp_path):
         yield tmp_path
-    finally:
-        close_thread_broker()
-        close_thread_client()
-        if previous is None:
-            os.environ.pop("WEFT_COMPAT_CONTEXT", None)
-        else:
-            os.environ["WEFT_COMPAT_CONTEXT"] = previous
-        assert list(tmp_path.iterdir()) == [], "a refused call touched the Weft context"
+    assert list(tmp_path.iterdir()) == [], "a refused call touched the Weft context"
 
 
 def nested(depth: int) -> list[Any]:

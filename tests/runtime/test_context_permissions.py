@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from weft_compat._client import close_thread_client, get_client
 from weft_compat._config import _environment_settings as environment_settings
 from weft_compat._config import validate_settings
 from weft_compat.exceptions import InvalidOptionValue
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode(path: Path) -> int:
@@ -73,3 +77,33 @@ def test_a_mode_that_locks_the_owner_out_or_is_loose_is_refused(value: object) -
 def test_a_path_is_accepted_for_the_context(tmp_path: Path) -> None:
     # `BASE_DIR` is a pathlib.Path in every current Django project.
     assert str(tmp_path) == validate_settings({"CONTEXT": tmp_path}, where="WEFT_COMPAT").CONTEXT
+
+
+@pytest.mark.broker
+def test_the_processes_weft_compat_starts_keep_the_configured_mode(tmp_path: Path) -> None:
+    # A pool master reads no Django settings: the mode reaches it from its starter.
+    script = (
+        "import os, stat, sys\n"
+        "import weft_compat\n"
+        "from weft_compat.shutdown import stop_context\n"
+        "weft_compat.configure(CONTEXT=sys.argv[1], CONTEXT_MODE=0o750)\n"
+        "from tests import broker_tasks\n"
+        "try:\n"
+        "    assert broker_tasks.add.enqueue(2, 3).wait(timeout=120) == 5\n"
+        "    print(oct(stat.S_IMODE(os.stat(os.path.join(sys.argv[1], '.weft')).st_mode)))\n"
+        "finally:\n"
+        "    stop_context(grace=30)\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for name in ("DJANGO_SETTINGS_MODULE", "WEFT_COMPAT_CONTEXT", "WEFT_COMPAT_CONTEXT_MODE"):
+        environment.pop(name, None)
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "0o750"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -11,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tests import broker_tasks
+from tests.conftest import pointed_at
 from weft_compat import WeftSubmission
-from weft_compat._broker import call_record, close_thread_broker, get_broker
-from weft_compat._client import close_thread_client
+from weft_compat._broker import call_record, get_broker
 from weft_compat._config import validate_settings
 from weft_compat._expiry import EXPIRY_PREFIX, SWEEP_MARKER, flush_ended, maybe_sweep, sweep
 from weft_compat._outcome import Outcome, note, read_outcome, write_outcome
@@ -25,19 +24,8 @@ SECOND = 10**9
 @pytest.fixture
 def broker_only(tmp_path: Path) -> Iterator[Path]:
     """A context of its own, used through the broker only (no workers start)."""
-    previous = os.environ.get("WEFT_COMPAT_CONTEXT")
-    os.environ["WEFT_COMPAT_CONTEXT"] = str(tmp_path)
-    close_thread_broker()
-    close_thread_client()
-    try:
+    with pointed_at(tmp_path):
         yield tmp_path
-    finally:
-        close_thread_broker()
-        close_thread_client()
-        if previous is None:
-            os.environ.pop("WEFT_COMPAT_CONTEXT", None)
-        else:
-            os.environ["WEFT_COMPAT_CONTEXT"] = previous
 
 
 def records() -> list[str]:

@@ -17,12 +17,11 @@ from django.db import transaction
 from django.test import override_settings
 
 from tests import broker_tasks
-from tests.conftest import require_service
+from tests.conftest import pointed_at, require_service
 from tests.django_project.testapp.models import Order
 from tests.django_project.testapp.tasks import confirm_order
 from weft_compat import WeftSubmission
-from weft_compat._broker import close_thread_broker
-from weft_compat._client import close_thread_client, get_client
+from weft_compat._client import get_client
 from weft_compat.exceptions import BrokerUnavailable
 from weft_compat.shutdown import stop_context
 
@@ -35,20 +34,8 @@ ROOT = Path(__file__).resolve().parents[2]
 @contextlib.contextmanager
 def use(settings: dict[str, Any], context: Path) -> Iterator[None]:
     """Point this process at `settings` (a fresh client and broker handle) for a while."""
-    previous = os.environ.get("WEFT_COMPAT_CONTEXT")
-    os.environ["WEFT_COMPAT_CONTEXT"] = str(context)
-    close_thread_broker()
-    close_thread_client()
-    try:
-        with override_settings(WEFT_COMPAT=settings):
-            yield
-    finally:
-        close_thread_broker()
-        close_thread_client()
-        if previous is None:
-            os.environ.pop("WEFT_COMPAT_CONTEXT", None)
-        else:
-            os.environ["WEFT_COMPAT_CONTEXT"] = previous
+    with pointed_at(context), override_settings(WEFT_COMPAT=settings):
+        yield
 
 
 @pytest.fixture(scope="module")

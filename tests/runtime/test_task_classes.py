@@ -159,6 +159,26 @@ def test_a_class_based_task_registers_under_its_name_and_runs() -> None:
     assert invoice(4) == "invoice 4 by False"
 
 
+def test_a_copy_made_with_using_runs_on_the_tasks_one_instance() -> None:
+    class Counted(WeftTaskBase):
+        name = "tests.classes.counted"
+
+        def __init__(self, start: int) -> None:
+            super().__init__()
+            self.count = start
+
+        def run(self) -> int:
+            self.count += 1
+            return self.count
+
+    counted = register_task(Counted(10))
+    try:
+        assert counted.using(queue="elsewhere")() == 11
+        assert counted() == 12
+    finally:
+        unregister(counted.name)
+
+
 def test_a_class_without_run_or_no_task_class_is_refused_naming_it() -> None:
     class Empty(WeftTaskBase):
         pass

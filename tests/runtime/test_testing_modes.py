@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 import unittest
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from django.test import override_settings
@@ -14,6 +18,8 @@ from tests import broker_tasks
 from weft_compat import WeftSubmission, _testmode
 from weft_compat.exceptions import ResultNotReady
 from weft_compat.testing import ImmediateMode, Recorder, immediate, recording
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_immediate_runs_the_call_inline_and_returns_a_handle() -> None:
@@ -94,6 +100,31 @@ def test_the_immediate_setting_replaces_task_always_eager() -> None:
 @override_settings(WEFT_COMPAT={"TEST_MODE": "recording"})
 def test_the_recording_setting_runs_nothing() -> None:
     assert broker_tasks.explode.enqueue("never").state == "PENDING"
+
+
+def test_the_setting_works_in_a_process_that_never_imports_testing() -> None:
+    # Django's test runner with WEFT_COMPAT = {"TEST_MODE": ...} imports only the tasks.
+    script = (
+        "import sys\n"
+        "import weft_compat\n"
+        "weft_compat.configure(TEST_MODE='recording')\n"
+        "from tests import broker_tasks\n"
+        "assert broker_tasks.explode.enqueue('never').state == 'PENDING'\n"
+        "weft_compat.configure(TEST_MODE='immediate')\n"
+        "print(broker_tasks.add.enqueue(2, 3).return_value)\n"
+    )
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+    environment.pop("DJANGO_SETTINGS_MODULE", None)
+    ran = subprocess.run(
+        [sys.executable, "-c", script],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == "5"
 
 
 def run_case(case: type[unittest.TestCase]) -> unittest.TestResult:

@@ -60,6 +60,7 @@ from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.due._registry import live_movers, mover_entry
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._registry import ensure_pool
+from weft_compat.pool._release import record_of
 
 __all__ = ["Mover", "serve"]
 
@@ -92,8 +93,8 @@ class Mover:
         self.idle = IdleWatch(
             idle_timeout,
             busy=self.busy,
-            unregister=lambda: self.renew(leaving=True),
-            register=lambda: self.renew(leaving=False),
+            mark_leaving=lambda: self.renew(leaving=True),
+            mark_serving=lambda: self.renew(leaving=False),
         )
         self.claimed = claimed_queue(tid)
         self.heap: list[tuple[float, int]] = []
@@ -212,7 +213,7 @@ class Mover:
             if owner in serving:
                 continue
             for body, message_id in broker.peek_many(queue, 1000, with_timestamps=True):
-                record = json.loads(body)["weft_compat"].get("call_id") or str(message_id)
+                record = record_of(body, message_id)
                 linked = any(
                     event.get("event") == SUBMITTED and event.get("due") == message_id
                     for event in read_events(record)
@@ -254,10 +255,13 @@ class Mover:
 
     def run(self) -> None:
         """Serve until asked to stop (or, started on demand, until idle for long)."""
-        self.recover()
-        self.scan(full=True)
+        started = False
         while not self.stopping:
             try:
+                if not started:
+                    self.recover()
+                    self.scan(full=True)
+                    started = True
                 if self.turn():
                     return
             except Exception:
@@ -328,7 +332,8 @@ def serve(payload: dict[str, Any]) -> int:
         mover.run()
     finally:
         unregister(MOVER_REGISTRY, entry.tid)
-        mover.bell.close()
+        if "bell" in vars(mover):  # Listening already; a bell never made is not made now.
+            mover.bell.close()
     return 0
 
 

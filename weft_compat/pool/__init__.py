@@ -15,6 +15,7 @@ import time
 
 from weft_compat._broker import get_broker, pool_key, registry_queue
 from weft_compat._config import current_settings
+from weft_compat.exceptions import InvalidOptionValue
 from weft_compat.pool._control import request_shutdown
 from weft_compat.pool._registry import (
     MasterEntry,
@@ -46,7 +47,7 @@ def start_pool(
         ("prefetch_multiplier", prefetch_multiplier),
     ):
         if value is not None and (not isinstance(value, int) or value < 1):
-            raise ValueError(f"{option}={value!r} must be a positive integer such as 2")
+            raise InvalidOptionValue(f"{option}={value!r} must be a positive integer such as 2")
     key = pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE"))
     return start_master(
         key,

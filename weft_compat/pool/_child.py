@@ -66,7 +66,8 @@ class ChildSpec:
 
 
 def _die_with_master() -> None:
-    # The master may be killed outright (Weft's kill); its pool must not outlive it.
+    # The master may be killed outright (SIGKILL, a host's process tree); its pool
+    # processes must not outlive it.
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             libc = ctypes.CDLL(None, use_errno=True)

@@ -15,7 +15,7 @@ from typing import Final, Literal
 from weft_compat._broker import PREFIX, control_queue, get_broker, registry_queue, running_prefix
 from weft_compat._lease import entries_in
 from weft_compat._outcome import revoked, write_outcome
-from weft_compat.pool._release import pool_of, task_of
+from weft_compat.pool._release import expires_of, pool_of, task_of
 from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]
@@ -74,8 +74,11 @@ def revoke_pooled(
             request = {"revoke": str(call_id), "signal": signal_name}
             broker.write(control_queue(master_tid), json.dumps(request))
             return True
-        if broker.delete_message_ids(queue, [call_id]) == 1:
-            write_outcome(record or str(call_id), revoked(task, signal_name))
+        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
+        if body is not None and broker.delete_message_ids(queue, [call_id]) == 1:
+            write_outcome(
+                record or str(call_id), revoked(task, signal_name), expires=expires_of(body)
+            )
             return True
         # Claimed in the meantime (or handed back by a process): look again.
     return False

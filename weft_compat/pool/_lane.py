@@ -40,5 +40,4 @@ class PooledLane(Lane):
 
     def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Cancel the waiting call, or ask the master holding it to stop it."""
-        revoke_pooled(int(location.attempt or record), signal_name, record=record)
-        return True
+        return revoke_pooled(int(location.attempt or record), signal_name, record=record)

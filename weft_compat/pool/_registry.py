@@ -32,16 +32,19 @@ __all__ = [
     "live_masters",
     "master_payload",
     "registered",
+    "reported_running",
     "start_master",
 ]
 
 MASTER_MODULE: Final = "weft_compat.pool.master"
 _RECHECK_SECONDS: Final = 5.0
+# A dead master's entry is kept this long after its last renewal (several orphan scans).
+_FORGET_DEAD_SECONDS: Final = 60.0
 
 _lock = threading.Lock()
 _verified: dict[tuple[int, str | None, str], tuple[float, WorkerConfig]] = {}
 
-# A pool master's registry entry (the name the pool package has always exported).
+# A pool master's registry entry, under the name the pool package exports.
 MasterEntry = WorkerEntry
 
 
@@ -51,13 +54,21 @@ def registered(queue: str) -> list[MasterEntry]:
 
 
 def live_masters(queue: str) -> list[MasterEntry]:
-    """The live masters of `queue` (leaving ones included); dead entries are dropped."""
+    """The live masters of `queue` (leaving ones included); long-dead entries are dropped.
+
+    A dead master's entry stays a while: the calls it last reported running tell the
+    master that releases its calls which one was delivered (`reported_running`).
+    """
     live: list[MasterEntry] = []
-    dead: list[MasterEntry] = []
+    forgotten: list[int] = []
+    now = time.time_ns()
     for entry in registered(queue):
-        (live if is_live(entry) else dead).append(entry)
-    if dead:
-        get_broker().delete_message_ids(registry_queue(queue), [entry.message_id for entry in dead])
+        if is_live(entry, now_ns=now):
+            live.append(entry)
+        elif now - entry.message_id > _FORGET_DEAD_SECONDS * 10**9:
+            forgotten.append(entry.message_id)
+    if forgotten:
+        get_broker().delete_message_ids(registry_queue(queue), forgotten)
     return live
 
 
@@ -65,6 +76,16 @@ def live_master_ids() -> set[str]:
     """The ids of every live pool master of the context, whatever its queue."""
     prefix = registry_queue("")
     return live_ids(get_broker().list_queues(prefix=prefix))
+
+
+def reported_running() -> dict[str, tuple[int, ...]]:
+    """The calls each registered master, live or dead, last reported running, by tid."""
+    broker = get_broker()
+    return {
+        entry.tid: entry.running
+        for registry in broker.list_queues(prefix=registry_queue(""))
+        for entry in entries_in(registry)
+    }
 
 
 def keys_of(queue: str) -> list[str]:

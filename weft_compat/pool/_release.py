@@ -115,11 +115,12 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     if not count_delivery:
         deliveries -= 1
     if envelope.redeliver and deliveries < MAX_DELIVERIES:
-        if count_delivery:
-            note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
         # The call keeps its id, and so its place at the front of the queue it came from.
         key = pool_of(running)
-        broker.move_one(running, pending_queue(key), exact_timestamp=call_id)
+        if broker.move_one(running, pending_queue(key), exact_timestamp=call_id) is None:
+            return "gone"  # Another master (another host's) released it first.
+        if count_delivery:
+            note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
         ring(pool_bell(key))
         return "redelivered"
     reason = (

@@ -105,12 +105,15 @@ def _import_included(values: Sequence[str]) -> bool:
     # Imported here first, so a typo fails now and the pool loads what they register.
     sys.path.insert(0, os.getcwd())
     modules = [name.strip() for value in values for name in value.split(",") if name.strip()]
-    for module in [*current_settings().IMPORTS, *modules]:
+    sources = [("the IMPORTS setting", m) for m in current_settings().IMPORTS]
+    sources += [("--include", m) for m in modules]
+    for source, module in sources:
         try:
             importlib.import_module(module)
         except ImportError as exc:
             print(
-                f"--include {module!r} cannot be imported ({exc}); check its name", file=sys.stderr
+                f"{source} names {module!r}, which cannot be imported ({exc}); check its name",
+                file=sys.stderr,
             )
             return False
     return True

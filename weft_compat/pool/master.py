@@ -46,7 +46,13 @@ from weft_compat._outcome import Outcome, revoked, write_outcome
 from weft_compat._states import FAILURE
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
-from weft_compat.pool._registry import MasterEntry, entry_of, live_master_ids, registered
+from weft_compat.pool._registry import (
+    MasterEntry,
+    entry_of,
+    live_master_ids,
+    registered,
+    reported_running,
+)
 from weft_compat.pool._release import end_call, expires_of, record_of, release, task_of
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
@@ -62,6 +68,8 @@ _RUNNING_RENEWAL: Final = 0.5
 # the others take its lease for lapsed (LEASE_SECONDS) and redeliver them.
 _FENCE_SECONDS: Final = 0.8 * LEASE_SECONDS
 _ORPHAN_SCAN_SECONDS: Final = 10.0
+# How long a process asked to stop (SIGTERM: a revoke) has before it is killed.
+_TERM_GRACE_SECONDS: Final = 3.0
 _LIMIT_ERROR = "weft_compat.exceptions.TimeLimitExceeded"
 
 
@@ -95,8 +103,8 @@ class Master:
         self.idle = IdleWatch(
             idle_timeout,
             busy=self.busy,
-            unregister=lambda: self.renew(leaving=True),
-            register=lambda: self.renew(leaving=False),
+            mark_leaving=lambda: self.renew(leaving=True),
+            mark_serving=lambda: self.renew(leaving=False),
         )
         # The pool processes import what this process can, and their configuration.
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
@@ -127,13 +135,18 @@ class Master:
 
     def run(self) -> None:
         """Serve until a shutdown request, then let running calls finish."""
-        self.release_orphans()
-        ensure_mover(only_if_waiting=True, offer=self.config)
-        for slot in range(len(self.children)):
-            self.spawn(slot)
+        started = False
         while not self.table.stopping:
             try:
+                if not started:
+                    self.release_orphans()
+                    ensure_mover(only_if_waiting=True, offer=self.config)
+                    started = True
+                    for slot in range(len(self.children)):
+                        self.spawn(slot)
                 self.tick()
+                if self.idle.should_stop():
+                    self.table.request_stop()
             except Exception:
                 # The broker is unreachable (a cut link, a restarting server): keep the
                 # processes' limits, keep trying, and fence once the lease may have lapsed.
@@ -141,9 +154,6 @@ class Master:
                 self.enforce_limits()
                 self.fence_if_lapsed()
                 time.sleep(_IDLE_TICK_SECONDS)
-                continue
-            if self.idle.should_stop():
-                self.table.request_stop()
         # Idle processes wait on the bell: wake each, so they see the stop at once.
         ring(pool_bell(self.queue), len(self.children))
         if self.terminated:
@@ -230,8 +240,17 @@ class Master:
         call_id, _ = self.table.call(slot)
         child = self.children[slot]
         if child is not None and child.poll() is None:
-            child.kill() if signal_name == "KILL" else child.terminate()
-            child.wait()
+            if signal_name == "KILL":
+                child.kill()
+            else:
+                child.terminate()
+            try:
+                child.wait(_TERM_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                # The call's code catches SIGTERM and goes on: the master cannot wait on
+                # it (its lease must be renewed), so the process is killed.
+                child.kill()
+                child.wait()
         self.table.clear(slot)
         running = running_queue(self.queue, self.tid, slot)
         for body, held in get_broker().peek_many(running, 100, with_timestamps=True):
@@ -305,16 +324,21 @@ class Master:
         broker = get_broker()
         serving = live_master_ids() | {self.tid}
         checked: dict[str, bool] = {}
+        reported: dict[str, tuple[int, ...]] | None = None
         for running in broker.list_queues(prefix=running_prefix()):
             owner, slot = running.rsplit(".", 2)[-2:]
             checked[owner] = owner in serving
             if checked[owner]:
                 continue
-            # The dead master's slot table, while it lasts, tells the call that was
-            # running from those claimed ahead: only that one counts as delivered.
+            # Only the call that was running counts as delivered, not those claimed
+            # ahead: the dead master's slot table tells them apart while it lasts (on its
+            # host), else the calls its lease last reported as running (any host).
             current = running_call(owner, int(slot))
+            if current is None and reported is None:
+                reported = reported_running()
+            ran = {current} if current is not None else set((reported or {}).get(owner, ()))
             for body, held in broker.peek_many(running, 100, with_timestamps=True):
-                release(running, held, body, count_delivery=current in (None, held))
+                release(running, held, body, count_delivery=not ran or held in ran)
         for owner, live in checked.items():
             if not live:
                 slot_file(owner).unlink(missing_ok=True)
