@@ -105,13 +105,17 @@ def measure_idle(watch: Watch, seconds: float) -> dict[str, Any]:
     }
 
 
-def measure_latency(client: Client, calls: int) -> list[float]:
-    samples = []
+def measure_latency(client: Client, calls: int) -> tuple[list[float], list[float]]:
+    """Single calls one after another: each one's round trip, and its enqueue alone."""
+    round_trips, enqueues = [], []
     for index in range(calls):
         started = time.perf_counter()
-        _checked(client.wait(client.submit(index, index)), 2 * index)
-        samples.append(time.perf_counter() - started)
-    return samples
+        handle = client.submit(index, index)
+        enqueued = time.perf_counter()
+        _checked(client.wait(handle), 2 * index)
+        round_trips.append(time.perf_counter() - started)
+        enqueues.append(enqueued - started)
+    return round_trips, enqueues
 
 
 def measure_burst(client: Client, watch: Watch, size: int, tail: float) -> dict[str, Any]:
@@ -151,13 +155,14 @@ def drive(system_name: str, plan: Plan, watch: Watch) -> dict[str, Any]:
     _burst(client, plan.warmup_burst)
     time.sleep(plan.settle_seconds)
     idle = measure_idle(watch, plan.idle_seconds)
-    latency = measure_latency(client, plan.latency_calls)
+    latency, enqueue = measure_latency(client, plan.latency_calls)
     bursts = {str(size): measure_burst(client, watch, size, plan.tail_seconds)
               for size in plan.sizes}  # fmt: skip
     workers, broker = watch.snapshot()
     return {
         "idle": idle,
         "latency_s": latency,
+        "enqueue_s": enqueue,
         "bursts": bursts,
         "workers": _resources(workers),
         "broker": _resources(broker),

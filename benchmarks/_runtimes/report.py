@@ -102,14 +102,17 @@ class Report:
         for size in self._plan.sizes:
             header += [f"{size:,} calls, tasks/s", "vs pooled"]
         header += [f"latency ms (median of {self._plan.latency_calls})", "vs pooled"]
+        header += ["enqueue ms", "vs pooled"]
         rows = []
         for system in group:
             row = [self._label(system)]
             for size in self._plan.sizes:
                 row += self._with_ratio(system, summary.throughput(size))
             row += self._with_ratio(system, summary.latency_ms)
+            row += self._with_ratio(system, summary.enqueue_ms)
             rows.append(row)
-        return table("throughput (enqueue the burst, read every result back) and latency",
+        return table("throughput (enqueue the burst, read every result back), latency "
+                     "(one call's round trip) and enqueue (its submit alone)",
                      header, rows)  # fmt: skip
 
     def cpu(self, group: Sequence[System]) -> str:

@@ -58,7 +58,13 @@ def client_cpu_per_call(size: int) -> Callable[[Round], float]:
 
 
 def latency_ms(record: Round) -> float:
+    """Median round trip of single calls: enqueue, run, result read back."""
     return float(statistics.median(record["latency_s"])) * 1e3
+
+
+def enqueue_ms(record: Round) -> float:
+    """Median time the caller spends enqueuing a single call (the submit alone)."""
+    return float(statistics.median(record["enqueue_s"])) * 1e3
 
 
 def idle_percent(record: Round) -> float:
