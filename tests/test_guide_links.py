@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from weft_compat import _task
-from weft_compat._options import (
+from weft_compat._option_names import (
     CALLING_GUIDE,
     DECORATOR_GUIDE,
     REFUSED_CALL_OPTIONS,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import weft_compat
@@ -22,13 +24,31 @@ def imported_modules(path: Path) -> list[tuple[str, int]]:
 
 
 def test_all_lists_exactly_the_public_names_sorted() -> None:
-    public = {name for name in vars(weft_compat) if not name.startswith("_")}
-    public -= {"annotations", "exceptions", "testing", "Any"}
+    public = {name for name in dir(weft_compat) if not name.startswith("_")}
+    public -= {"annotations", "TYPE_CHECKING", "Any", "Final"}
     public = {
         name for name in public if not isinstance(getattr(weft_compat, name), type(weft_compat))
     }
     assert weft_compat.__all__ == sorted(weft_compat.__all__)
     assert set(weft_compat.__all__) == public
+
+
+def test_importing_the_package_loads_no_runtime_until_a_name_is_used() -> None:
+    # `weft-compat migrate` imports the package: it must not pay for Weft's client,
+    # pydantic or kombu, which only the runtime needs.
+    heavy = ("weft", "pydantic", "kombu", "weft_compat._task", "weft_compat.testing")
+    script = (
+        "import sys, weft_compat\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+        "weft_compat.weft_task\n"
+        f"print(sorted(m for m in {heavy!r} if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=60
+    )
+    before, after = result.stdout.splitlines()
+    assert before == "[]"
+    assert after == repr(sorted(heavy))
 
 
 def test_weft_is_imported_only_through_its_public_client() -> None:

@@ -11,24 +11,21 @@ WeftSubmission.from_tid(submission.tid).state  # was AsyncResult(task_id).state
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any, Final
 
-# The `TEST_MODE` setting names the modes that `testing` defines: a process that never
-# imports `testing` itself (Django's test runner) must find them too.
-from weft_compat import testing as _testing  # noqa: F401
-from weft_compat._config import configure
-from weft_compat._deferred import WeftDeferredSubmission
-from weft_compat._outcome import TaskError
-from weft_compat._progress import update_state
-from weft_compat._registry import get_task
-from weft_compat._submission import WeftSubmission
-from weft_compat._task import WeftTask, register_task, weft_task
-from weft_compat._taskclass import ExceptionInfo, WeftTaskBase, current_task
-from weft_compat.exceptions import (
-    CeleryNameRemoved,
-    UnsupportedOption,
-    WeftCompatError,
-)
+from weft_compat.exceptions import CeleryNameRemoved, UnsupportedOption, WeftCompatError
+
+if TYPE_CHECKING:
+    from weft_compat._by_name import enqueue, enqueue_on_commit
+    from weft_compat._config import configure
+    from weft_compat._deferred import WeftDeferredSubmission
+    from weft_compat._outcome import TaskError
+    from weft_compat._progress import update_state
+    from weft_compat._registry import get_task
+    from weft_compat._submission import WeftSubmission
+    from weft_compat._task import WeftTask, register_task, weft_task
+    from weft_compat._taskclass import ExceptionInfo, WeftTaskBase, current_task
 
 __all__ = [
     "CeleryNameRemoved",
@@ -50,7 +47,27 @@ __all__ = [
     "weft_task",
 ]
 
-_CELERY_NAMES = {
+# The runtime's public names and the modules that define them. They are imported on
+# first use, so `weft-compat migrate` starts without loading the runtime (Weft's client,
+# pydantic, kombu), which a command that only reads source files never needs.
+_RUNTIME: Final = {
+    "ExceptionInfo": "weft_compat._taskclass",
+    "TaskError": "weft_compat._outcome",
+    "WeftDeferredSubmission": "weft_compat._deferred",
+    "WeftSubmission": "weft_compat._submission",
+    "WeftTask": "weft_compat._task",
+    "WeftTaskBase": "weft_compat._taskclass",
+    "configure": "weft_compat._config",
+    "current_task": "weft_compat._taskclass",
+    "enqueue": "weft_compat._by_name",
+    "enqueue_on_commit": "weft_compat._by_name",
+    "get_task": "weft_compat._registry",
+    "register_task": "weft_compat._task",
+    "update_state": "weft_compat._progress",
+    "weft_task": "weft_compat._task",
+}
+
+_CELERY_NAMES: Final = {
     "shared_task": "weft_task",
     "delay": "WeftTask.enqueue",
     "Task": "WeftTaskBase",
@@ -60,18 +77,15 @@ _CELERY_NAMES = {
 }
 
 
-def enqueue(name: str, /, *args: Any, **kwargs: Any) -> WeftSubmission:
-    """Enqueue a call of the task registered as `name` (Celery's `send_task`)."""
-    return get_task(name).enqueue(*args, **kwargs)
-
-
-def enqueue_on_commit(name: str, /, *args: Any, **kwargs: Any) -> WeftDeferredSubmission:
-    """Enqueue a call of the task registered as `name` when the transaction commits."""
-    deferred: WeftDeferredSubmission = get_task(name).enqueue_on_commit(*args, **kwargs)
-    return deferred
-
-
 def __getattr__(name: str) -> Any:
+    module = _RUNTIME.get(name)
+    if module is not None:
+        # The `TEST_MODE` setting names the modes that `testing` defines: a process that
+        # never imports `testing` itself (Django's test runner) must find them too.
+        importlib.import_module("weft_compat.testing")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
     replacement = _CELERY_NAMES.get(name)
     if replacement is not None:
         raise CeleryNameRemoved(
@@ -79,3 +93,7 @@ def __getattr__(name: str) -> Any:
             "(see migration_guide/README.md)"
         )
     raise AttributeError(f"module 'weft_compat' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_RUNTIME})

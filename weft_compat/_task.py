@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Any, Concatenate, Final, Literal, NoReturn, ov
 from weft_compat import _registry
 from weft_compat._config import current_settings
 from weft_compat._context import TaskRequest
-from weft_compat._options import (
+from weft_compat._option_names import (
     DECORATOR_OPTIONS,
     REFUSED_OPTIONS,
+    check_call_option_names,
+    check_decorator_option_names,
+)
+from weft_compat._options import (
     CallOptions,
     TaskConfig,
     build_call_options,
     build_task_config,
-    check_call_option_names,
-    check_decorator_option_names,
 )
 from weft_compat._progress import running
 from weft_compat._signature import CallChecker

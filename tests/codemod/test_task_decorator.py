@@ -7,7 +7,7 @@ import ast
 import pytest
 
 from tests.codemod.tools import ALL, check_flagged, check_noop, check_rewritten, migrate
-from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
+from weft_compat._option_names import DECORATOR_OPTIONS, REFUSED_OPTIONS
 from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.report import Status
 

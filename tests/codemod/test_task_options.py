@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.codemod.tools import check_flagged, check_noop
-from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
+from weft_compat._option_names import DECORATOR_OPTIONS, REFUSED_OPTIONS
 from weft_compat.codemod.decorator_plan import DROPPED, KEEPS_CELERY
 
 RULES = ("task_options",)

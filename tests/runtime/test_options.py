@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from weft_compat import UnsupportedOption, WeftTask, WeftTaskBase, weft_task
-from weft_compat._options import DECORATOR_OPTIONS, REFUSED_CALL_OPTIONS, REFUSED_OPTIONS
+from weft_compat._option_names import DECORATOR_OPTIONS, REFUSED_CALL_OPTIONS, REFUSED_OPTIONS
 from weft_compat._registry import unregister
 from weft_compat.exceptions import InvalidOptionValue
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from weft_compat._options import DECORATOR_OPTIONS, REFUSED_OPTIONS
+from weft_compat._option_names import DECORATOR_OPTIONS, REFUSED_OPTIONS
 
 # A decorator option: its keyword (None for a positional or ** argument) and its value
 # when that is a plain string literal; for ``base=``, the qualified name of the class.

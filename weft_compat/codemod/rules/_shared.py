@@ -10,7 +10,7 @@ from functools import lru_cache
 
 import libcst as cst
 
-from weft_compat._options import (
+from weft_compat._option_names import (
     CALL_OPTIONS,
     DECORATOR_OPTIONS,
     REFUSED_CALL_OPTIONS,
