@@ -142,6 +142,10 @@ class Settings(BaseModel):
     TASK_CLASS: Annotated[str, Field(min_length=1)] | None = None
     # Modules every worker imports at start (Celery's `imports` / `include`).
     IMPORTS: Annotated[tuple[ModuleName, ...], Field(strict=False)] = ()
+    # Who may read or revoke a call through the task URLs (`weft_compat.django.urls`):
+    # the dotted path of a `(request, submission, action) -> bool` callable. Unset, the
+    # URLs refuse every request.
+    AUTHORIZE: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$")] | None = None
 
     @field_validator("RESULT_EXPIRES", mode="before")
     @classmethod

@@ -53,5 +53,7 @@ if _postgres_listening(POSTGRES_HOST, 5432):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "tests.django_project.urls"
+# The live server (pytest-django's `live_server`) serves static files under it.
+STATIC_URL = "static/"
 
 WEFT_COMPAT: dict[str, object] = {}

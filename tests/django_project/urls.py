@@ -1,7 +1,9 @@
-"""No URLs: the tests call views directly."""
+"""The test project's URLs: weft_compat's task URLs under `tasks/`."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, include, path
 
-urlpatterns: list[URLPattern] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("tasks/", include("weft_compat.django.urls")),
+]
