@@ -1,7 +1,8 @@
 """The `weft-compat` console script: one entry point, a subcommand per job.
 
-`worker` and `stop` need only the runtime; `migrate` and `explain` are the codemod's,
-which needs LibCST (`weft-compat[codemod]`), so it is imported only when asked for.
+`worker`, `stop`, `status` and `revoke` need only the runtime; `migrate` and `explain`
+are the codemod's, which needs LibCST (`weft-compat[codemod]`). Each is imported only
+when asked for.
 """
 
 from __future__ import annotations
@@ -42,12 +43,26 @@ def _stop(arguments: list[str]) -> int:
     return stop(arguments[1:])
 
 
+def _status(arguments: list[str]) -> int:
+    from weft_compat.handles_command import status_main
+
+    return status_main(arguments[1:])
+
+
+def _revoke(arguments: list[str]) -> int:
+    from weft_compat.handles_command import revoke_main
+
+    return revoke_main(arguments[1:])
+
+
 # Subcommand → (what it does, how it runs; it receives the whole argument list).
 COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
     "migrate": ("rewrite Celery call sites and list what needs a human", _migrate),
     "explain": ("print a codemod rule's guide section: weft-compat explain WC101", _migrate),
     "worker": ("run a queue's pool of workers, as `celery worker` does", _worker),
     "stop": ("stop every pool, mover and the Weft manager of a context", _stop),
+    "status": ("print a call's state, and its result or error: weft-compat status ID", _status),
+    "revoke": ("stop a call (--kill: kill it): weft-compat revoke ID", _revoke),
 }
 
 
