@@ -1,4 +1,5 @@
-"""The `weft_compat.django` app: autodiscovers `tasks.py` modules, as Celery does."""
+"""The `weft_compat.django` app: autodiscovers `tasks.py` modules, as Celery does, and
+registers the system checks (`checks`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ class WeftCompatConfig(AppConfig):
     verbose_name = "Weft compat"
 
     def ready(self) -> None:
+        from weft_compat.django import checks  # noqa: F401 (registers the system checks)
         from weft_compat.django.conf import get_settings
 
         if get_settings().AUTODISCOVER:
