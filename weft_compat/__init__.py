@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from weft_compat._submission import WeftSubmission
     from weft_compat._task import WeftTask, register_task, weft_task
     from weft_compat._taskclass import ExceptionInfo, WeftTaskBase, current_task
+    from weft_compat._tasklog import get_task_logger
 
 __all__ = [
     "CeleryNameRemoved",
@@ -42,6 +43,7 @@ __all__ = [
     "enqueue",
     "enqueue_on_commit",
     "get_task",
+    "get_task_logger",
     "register_task",
     "update_state",
     "weft_task",
@@ -62,6 +64,7 @@ _RUNTIME: Final = {
     "enqueue": "weft_compat._by_name",
     "enqueue_on_commit": "weft_compat._by_name",
     "get_task": "weft_compat._registry",
+    "get_task_logger": "weft_compat._tasklog",
     "register_task": "weft_compat._task",
     "update_state": "weft_compat._progress",
     "weft_task": "weft_compat._task",

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 from typing import Any
 
 from weft_compat import _registry
@@ -31,6 +32,7 @@ from weft_compat._outcome import (
     settled,
     write_outcome,
 )
+from weft_compat._tasklog import call_ended, call_received
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
@@ -111,6 +113,17 @@ def execute(
     A call whose `expires` moment has passed is not started and ends `REVOKED`; one
     queued for another Django project (or for one this worker is not) is refused.
     """
+    tid = request_id or "?"
+    call_received(envelope.task, tid)
+    started = time.perf_counter()
+    result = _execute(envelope, request_id=request_id, settings_module=settings_module)
+    call_ended(envelope.task, tid, result.outcome, result.retry, time.perf_counter() - started)
+    return result
+
+
+def _execute(
+    envelope: Envelope, *, request_id: str | None, settings_module: str | None
+) -> CallResult:
     if is_expired(envelope):
         return CallResult(expired_outcome(envelope))
     if envelope.settings_module != settings_module:

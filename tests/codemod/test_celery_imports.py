@@ -7,9 +7,15 @@ from tests.codemod.tools import check_flagged, check_noop, check_rewritten
 RULES = ("celery_imports",)
 
 
-def test_task_logger() -> None:
-    outcome = check_flagged("from celery.utils.log import get_task_logger\n", ["WC211"], RULES)
-    assert "logging.getLogger" in outcome.findings[0].message
+def test_task_logger_alone_is_left_to_its_rule() -> None:
+    check_noop("from celery.utils.log import get_task_logger\n", RULES)
+
+
+def test_task_logger_beside_another_log_helper_is_reported() -> None:
+    outcome = check_flagged(
+        "from celery.utils.log import get_task_logger, get_logger\n", ["WC211", "WC211"], RULES
+    )
+    assert "WC114" in outcome.findings[0].message
 
 
 def test_states_and_results_app() -> None:

@@ -123,3 +123,29 @@ def test_the_management_command_starts_and_stops_a_pool(weft_context: Path) -> N
         call_command("weft_worker", stop=True, queue="django-command")
     assert not pools("django-command")
     stop_pool("django-command")
+
+
+def test_loglevel_info_logs_each_call_as_celery_worker_l_info_does(weft_context: Path) -> None:
+    process = worker(
+        "--queue", "cli-logged", "--concurrency", "1", "--loglevel", "info",
+        context=weft_context, WEFT_COMPAT_IMPORTS="tests.broker_tasks",
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while not pools("cli-logged"):
+            assert time.monotonic() < deadline, "the worker did not start a pool"
+            time.sleep(0.1)
+        added = broker_tasks.add.using(queue="cli-logged").enqueue(1, 2)
+        failed = broker_tasks.explode.using(queue="cli-logged").enqueue("no disk")
+        assert added.result(timeout=60).value == 3
+        failed.result(timeout=60)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert f"INFO/PoolWorker-1] Task tests.broker_tasks.add[{added.tid}] received" in err
+    assert f"Task tests.broker_tasks.add[{added.tid}] succeeded in " in err
+    assert f"ERROR/PoolWorker-1] Task tests.broker_tasks.explode[{failed.tid}] raised" in err
+    assert "no disk" in err

@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import json
+import multiprocessing
 import os
 import signal
 import sys
@@ -31,6 +32,7 @@ from weft_compat._envelope import Envelope
 from weft_compat._errors import TaskError
 from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import FAILURE
+from weft_compat._tasklog import LOGLEVEL_ENV_VAR, configure_worker_logging
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._claims import Acks, Claims
@@ -80,6 +82,8 @@ def child_main(spec: ChildSpec) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the master's to handle.
     if spec.context is not None:
         os.environ[CONTEXT_ENV_VAR] = spec.context
+    multiprocessing.current_process().name = f"PoolWorker-{spec.slot + 1}"
+    configure_worker_logging(os.environ.get(LOGLEVEL_ENV_VAR))
     unprepared: Exception | None = None
     try:
         prepare(WorkerConfig.from_data(spec.config), spec.settings_module)

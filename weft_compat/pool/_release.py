@@ -26,6 +26,7 @@ from weft_compat._outcome import (
     write_outcome,
 )
 from weft_compat._states import FAILURE, READY_STATES
+from weft_compat._tasklog import call_lost
 from weft_compat.exceptions import WeftCompatError
 
 __all__ = [
@@ -121,6 +122,7 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
             return "gone"  # Another master (another host's) released it first.
         if count_delivery:
             note(record, REDELIVERED, delivery=deliveries, attempt=envelope.attempt)
+            call_lost(envelope.task, record, "redelivered")
         ring(pool_bell(key))
         return "redelivered"
     reason = (
@@ -132,4 +134,5 @@ def release(running: str, call_id: int, body: str, *, count_delivery: bool = Tru
     error = TaskError(exception_class_path=_LOST, message=message, traceback="")
     outcome = Outcome(FAILURE, error=error, task=envelope.task)
     end_call(running, call_id, outcome, record=record, body=body)
+    call_lost(envelope.task, record, f"failed with WorkerLostError, as {reason}")
     return "failed"

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from weft_compat._broker import pool_key
 from weft_compat._config import CONTEXT_ENV_VAR, current_settings
+from weft_compat._tasklog import LEVELS, LOGLEVEL_ENV_VAR, configure_worker_logging
 from weft_compat.pool import pools, start_pool, stop_pool
 from weft_compat.pool._registry import master_payload
 from weft_compat.pool.master import serve
@@ -64,6 +65,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=60.0,
         help="seconds to wait for running calls when stopping (default: 60)",
     )
+    parser.add_argument(
+        "--loglevel",
+        "-l",
+        type=str.upper,
+        choices=LEVELS,
+        help="log each call (received, succeeded, failed, retried) at INFO, as "
+        "`celery worker -l`; default: warnings and errors only",
+    )
 
 
 def run_worker(args: argparse.Namespace) -> int:
@@ -77,6 +86,10 @@ def run_worker(args: argparse.Namespace) -> int:
             return 2
     if args.context:
         os.environ[CONTEXT_ENV_VAR] = args.context
+    if getattr(args, "loglevel", None) is not None:
+        # The pool processes (and a detached master) read it from the environment.
+        os.environ[LOGLEVEL_ENV_VAR] = args.loglevel
+        configure_worker_logging(args.loglevel)
     if not args.status and not args.stop and not _import_included(args.include):
         return 2
     if args.status:

@@ -38,6 +38,7 @@ from weft_compat.codemod.rules import (
     task_classes,
     task_cls,
     task_decorator,
+    task_logger,
     task_options,
     unknown_tasks,
 )
@@ -77,6 +78,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             task_cls.TaskCls,
             task_arguments.TaskArguments,
             dispatch_helpers.DispatchHelpers,
+            task_logger.TaskLogger,
         ),
         key=lambda rule: rule.CODE,
     )

@@ -12,6 +12,8 @@ import libcst as cst
 
 from weft_compat.codemod.context import dotted
 from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.rules.task_logger import LOG_MODULE
+from weft_compat.codemod.rules.task_logger import moves as task_logger_moves
 
 CODE = "WC211"
 DESCRIPTION = "other Celery imports (get_task_logger, states, django_celery_results, …)"
@@ -27,7 +29,7 @@ TASK_MODULES = frozenset({"celery", "celery.app.task"})
 OWNED_MODULES = frozenset({"celery.exceptions", "celery.signals", "celery.schedules"})
 PACKAGES = frozenset({"celery", "django_celery_results"})
 _ADVICE = {
-    "get_task_logger": "use logging.getLogger(__name__)",
+    "get_task_logger": "import it from weft_compat, alone on its line (WC114)",
     "states": "WeftSubmission.state uses the same strings; compare with string literals",
     "uuid": "use uuid.uuid4()",
 }
@@ -51,6 +53,7 @@ class CeleryImports(Rule):
         if isinstance(node.names, cst.ImportStar):
             self.report(node, f"from {module} import * pulls in Celery; import what you use")
             return
+        moved = task_logger_moves(node)
         for alias in node.names:
             name = dotted(alias.name) or ""
             if name == "Task" and module in TASK_MODULES and not self._subclassed(alias):
@@ -62,7 +65,7 @@ class CeleryImports(Rule):
                     "uses of the name are left to a person.",
                 )
                 continue
-            if name in OWNED:
+            if name in OWNED or (module == LOG_MODULE and name == "get_task_logger" and moved):
                 continue
             advice = _ADVICE.get(name, "weft_compat has no counterpart; remove the dependency")
             self.report(alias, f"{module}.{name} is a Celery import: {advice}")
