@@ -55,6 +55,7 @@ def test_the_wheel_holds_every_guide_page(wheel: Path) -> None:
     pages = {f"weft_compat/guide/{page.name}" for page in (ROOT / "migration_guide").glob("*.md")}
     assert pages <= names
     assert "weft_compat/py.typed" in names
+    assert "weft_compat/django/static/weft_compat/progress.js" in names
     assert not any(name.startswith("migration_guide/") for name in names)
 
 

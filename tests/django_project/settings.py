@@ -18,6 +18,7 @@ ALLOWED_HOSTS = ["*"]
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.staticfiles",
     "weft_compat.django",
     "tests.django_project.testapp",
 ]
@@ -53,7 +54,8 @@ if _postgres_listening(POSTGRES_HOST, 5432):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "tests.django_project.urls"
-# The live server (pytest-django's `live_server`) serves static files under it.
+# The live server (pytest-django's `live_server`) serves the apps' static files here,
+# the progress widget among them.
 STATIC_URL = "static/"
 
 WEFT_COMPAT: dict[str, object] = {}
