@@ -5,9 +5,10 @@ core while tasks run; with an idle lifetime of 0 it is quiet but never leaves. S
 weft_compat's client asks for the quiet manager (unless `WEFT_MANAGER_LIFETIME_TIMEOUT`
 is set), every isolated call is submitted here, and a manager that a submission started
 is recorded. A reaper, a small process of its own started with it, stops such a manager
-once no isolated call has been submitted or ended for `IDLE_TIMEOUT` seconds and no
-task but Weft's own runs on it, then leaves. A manager weft_compat did not start
-(`weft manager serve`, one a user started) is never stopped by it.
+once no isolated call has been submitted or ended for `IDLE_TIMEOUT` seconds, none
+submitted is still waiting to start, and no task but Weft's own runs on it, then
+leaves. A manager weft_compat did not start (`weft manager serve`, one a user started)
+is never stopped by it.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from weft_compat._process import spawn_detached
 
 __all__ = [
     "ACTIVITY",
+    "OUTSTANDING",
     "REAPER_REGISTRY",
     "STARTED_MANAGERS",
     "note_activity",
@@ -50,14 +52,23 @@ STARTED_MANAGERS: Final = f"{PREFIX}.managers"
 # A message per isolated call submitted or ended (at most one a second per process):
 # the newest says when the isolated lane was last used.
 ACTIVITY: Final = f"{PREFIX}.isolated.activity"
+# The Weft tid of each isolated call submitted and not yet seen ended: a submission the
+# manager has not picked up yet is in no task list, and must keep its manager.
+OUTSTANDING: Final = f"{PREFIX}.isolated.outstanding"
 REAPER_REGISTRY: Final = f"{PREFIX}.reapers"
 _REAPER_MODULE: Final = "weft_compat._manager"
 # How long a process trusts its last look at whether a manager runs.
 _TRUST_SECONDS: Final = 1.0
 _LOOK_SECONDS: Final = 2.0
+# How long a submitted call Weft shows no trace of still keeps its manager.
+_UNSEEN_SECONDS: Final = 600.0
+# Weft statuses after which a call runs no more.
+_ENDED: Final = frozenset({"completed", "failed", "timeout", "cancelled", "killed", "expired"})
 
 _lock = threading.Lock()
 _seen_live: dict[tuple[int, str | None], float] = {}
+# Whether, at that look, the context's manager was one weft_compat started (and reaps).
+_reaped: dict[tuple[int, str | None], bool] = {}
 _noted: dict[tuple[int, str | None], float] = {}
 
 
@@ -70,6 +81,8 @@ def submit_isolated(template: dict[str, Any], payload: dict[str, Any]) -> Task:
     handle = client.submit(template, payload=payload)
     note_activity()
     if trusted:
+        if _reaped.get(key):
+            get_broker().write(OUTSTANDING, handle.tid)
         return handle
     started = set() if before else {m.tid for m in client.managers.list()} - before
     with _lock:
@@ -77,11 +90,16 @@ def submit_isolated(template: dict[str, Any], payload: dict[str, Any]) -> Task:
         known = set(broker.peek_many(STARTED_MANAGERS, 100, with_timestamps=False))
         for tid in sorted(started - known):
             broker.write(STARTED_MANAGERS, tid)
+        reaped = bool(known or started)
+        if reaped:
+            # Only a reaper reads (and prunes) it: a manager a user runs has none.
+            broker.write(OUTSTANDING, handle.tid)
         # Also when the manager was already there: a reaper that died (killed with the
         # rest of its host's processes) is replaced, as its managers are still recorded.
-        if (known or started) and not live_ids([REAPER_REGISTRY]):
+        if reaped and not live_ids([REAPER_REGISTRY]):
             _start_reaper()
     _seen_live[key] = time.monotonic()
+    _reaped[key] = reaped
     return handle
 
 
@@ -144,6 +162,33 @@ def _quiet(tid: str) -> bool:
     return True
 
 
+def _outstanding() -> bool:
+    """Whether an isolated call submitted has not ended yet; forgets those that ended.
+
+    One whose tid Weft has never shown is outstanding for `_UNSEEN_SECONDS` at most (a
+    submission whose manager died before it picked it up).
+    """
+    broker = get_broker()
+    client = get_client()
+    ended = []
+    waiting = False
+    now = time.time_ns()
+    for tid, message_id in broker.peek_many(OUTSTANDING, 1000, with_timestamps=True):
+        snapshot = client.tasks.status(tid)
+        if snapshot is None or snapshot.status == "unknown":
+            if now - message_id < _UNSEEN_SECONDS * 10**9:
+                waiting = True
+            else:
+                ended.append(message_id)
+        elif snapshot.status in _ENDED:
+            ended.append(message_id)
+        else:
+            waiting = True
+    if ended:
+        broker.delete_message_ids(OUTSTANDING, ended)
+    return waiting
+
+
 def _adopt_newer(stopped: str) -> None:
     # A submission that trusted its last look (for up to a second) may have started a
     # manager as this one stopped, without recording it: after that second, a quiet
@@ -178,7 +223,7 @@ def reap(idle_timeout: float, *, entry: WorkerEntry | None = None) -> None:
         if not running:
             return
         used_ago = (time.time_ns() - _last_activity()) / 1e9
-        if not all(_quiet(tid) for tid in running) or used_ago < idle_timeout:
+        if used_ago < idle_timeout or not all(_quiet(tid) for tid in running) or _outstanding():
             last_busy = time.monotonic()
         elif idle_timeout and time.monotonic() - last_busy >= idle_timeout:
             for tid in running:
