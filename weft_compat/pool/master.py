@@ -44,6 +44,7 @@ from weft_compat._idle import IdleWatch
 from weft_compat._lease import HEARTBEAT_SECONDS, LEASE_SECONDS, heartbeat, is_live, unregister
 from weft_compat._outcome import Outcome, revoked, write_outcome
 from weft_compat._states import FAILURE
+from weft_compat._tasklog import LOGLEVEL_ENV_VAR, configure_worker_logging
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool._child import ChildSpec
 from weft_compat.pool._registry import (
@@ -391,6 +392,8 @@ def serve(payload: dict[str, Any]) -> int:
     context = payload.get("context")
     if context:
         os.environ[CONTEXT_ENV_VAR] = context
+    # `weft-compat worker --loglevel`, also when the master runs detached.
+    configure_worker_logging(os.environ.get(LOGLEVEL_ENV_VAR))
     settings_module = payload.get("settings_module") or None
     if settings_module:
         os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
