@@ -17,6 +17,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db import connections
 from django.http import HttpRequest
 from django.test import AsyncClient, Client, RequestFactory, override_settings
+from django.urls import reverse
 
 from tests import broker_tasks
 from tests.conftest import require_service
@@ -341,3 +342,9 @@ def test_a_stream_holds_no_database_connection_while_it_waits(
         marker.touch()
         rest = b"".join(stream).decode()
     assert sse_events(rest)[-1]["state"] == "SUCCESS"
+
+
+def test_the_urls_are_named_in_the_weft_compat_namespace() -> None:
+    assert reverse("weft_compat:status", args=[UNKNOWN_TID]) == f"/tasks/{UNKNOWN_TID}/"
+    assert reverse("weft_compat:events", args=[UNKNOWN_TID]) == f"/tasks/{UNKNOWN_TID}/events/"
+    assert reverse("weft_compat:revoke", args=[UNKNOWN_TID]) == f"/tasks/{UNKNOWN_TID}/revoke/"
