@@ -12,7 +12,15 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
     shown = capsys.readouterr().out
     for name in ("migrate", "explain", "worker", "stop"):
         assert f"  {name} " in shown
-    assert set(COMMANDS) == {"migrate", "explain", "worker", "stop", "status", "revoke"}
+    assert set(COMMANDS) == {
+        "migrate",
+        "explain",
+        "worker",
+        "stop",
+        "status",
+        "revoke",
+        "inspect",
+    }
 
 
 def test_no_subcommand_prints_the_help_and_is_a_usage_error(
