@@ -5,11 +5,15 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from weft_compat import WeftSubmission
 from weft_compat._broker import close_thread_broker
 from weft_compat._client import close_thread_client, get_client
 from weft_compat.shutdown import stop_context
@@ -34,6 +38,33 @@ def require_service(name: str, host: str, port: int) -> None:
     if REQUIRE_SERVICES:
         pytest.fail(f"{message}, and WEFT_COMPAT_REQUIRE_SERVICES=1 requires it")
     pytest.skip(message)
+
+
+def wait_for_state(handle: WeftSubmission, state: str, timeout: float = 90) -> None:
+    """Poll `handle` until it reads `state`; fail naming the state it is stuck in."""
+    deadline = time.monotonic() + timeout
+    while (current := handle.state) != state:
+        assert time.monotonic() < deadline, f"{handle!r} never reached {state}: {current}"
+        time.sleep(0.05)
+
+
+def run_python(
+    script: str, *args: str, timeout: float, unset: tuple[str, ...] = ()
+) -> subprocess.CompletedProcess[str]:
+    """Run `script` in a fresh interpreter that imports this repository, without the
+    environment variables named in `unset`."""
+    root = Path(__file__).resolve().parent.parent
+    environment = {**os.environ, "PYTHONPATH": str(root)}
+    for name in unset:
+        environment.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 @contextlib.contextmanager

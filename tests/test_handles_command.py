@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
 
 from tests import broker_tasks
+from tests.conftest import wait_for_state
 from weft_compat.cli import main
 
 UNKNOWN_TID = "1700000000000000001"
@@ -62,18 +62,12 @@ def test_revoke_stops_a_running_call(
     through: str, weft_context: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     handle = broker_tasks.sleeps.enqueue(60)
-    deadline = time.monotonic() + 90
-    while handle.state != "STARTED":
-        assert time.monotonic() < deadline, f"{handle!r} never started"
-        time.sleep(0.05)
+    wait_for_state(handle, "STARTED")
     if through == "cli":
         assert main(["revoke", handle.tid, "--kill"]) == 0
     else:
         call_command("weft_revoke", handle.tid)
-    deadline = time.monotonic() + 90
-    while handle.state != "REVOKED":
-        assert time.monotonic() < deadline, f"{handle!r} was not revoked: {handle.state}"
-        time.sleep(0.05)
+    wait_for_state(handle, "REVOKED")
 
 
 def test_manage_py_status_of_an_unknown_id_is_a_command_error(weft_context: Path) -> None:

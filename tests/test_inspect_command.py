@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
 from tests import broker_tasks
-from tests.conftest import pointed_at
+from tests.conftest import pointed_at, wait_for_state
 from weft_compat.cli import main
 from weft_compat.inspect_command import inspect
 from weft_compat.pool import start_pool
@@ -33,10 +32,7 @@ def test_a_queue_shows_its_pool_its_running_call_its_backlog_and_its_deferred_ca
     with pointed_at(tmp_path, stop=True):
         tid = start_pool("insp", 1, prefetch_multiplier=1)
         running = broker_tasks.sleeps.using(queue="insp").enqueue(60)
-        deadline = time.monotonic() + 90
-        while running.state != "STARTED":
-            assert time.monotonic() < deadline, f"{running!r} never started"
-            time.sleep(0.05)
+        wait_for_state(running, "STARTED")
         waiting = [broker_tasks.add.using(queue="insp").enqueue(i, i) for i in range(3)]
         later = broker_tasks.add.using(queue="insp", countdown=600).enqueue(1, 1)
         found = inspect()["queues"]["insp"]

@@ -20,7 +20,7 @@ from django.test import AsyncClient, Client, RequestFactory, override_settings
 from django.urls import reverse
 
 from tests import broker_tasks
-from tests.conftest import require_service
+from tests.conftest import require_service, wait_for_state
 from weft_compat import WeftSubmission
 from weft_compat.django import events
 from weft_compat.django.authorization import Action, allows, staff_only
@@ -222,10 +222,7 @@ def test_progress_is_served_while_the_call_runs(
 @pytest.mark.parametrize("kill", [False, True])
 def test_revoke_stops_a_running_call(kill: bool, client: Client, weft_context: Path) -> None:
     handle = broker_tasks.sleeps.enqueue(60)
-    deadline = time.monotonic() + 90
-    while handle.state != "STARTED":
-        assert time.monotonic() < deadline, f"{handle!r} never started"
-        time.sleep(0.05)
+    wait_for_state(handle, "STARTED")
     with policy("header_says"):
         refused = client.post(f"/tasks/{handle.tid}/revoke/", headers={"X-Allow": "status"})
         assert refused.status_code == 403
@@ -236,10 +233,7 @@ def test_revoke_stops_a_running_call(kill: bool, client: Client, weft_context: P
             headers={"X-Allow": "revoke"},
         )
     assert response.status_code == 200
-    deadline = time.monotonic() + 90
-    while handle.state != "REVOKED":
-        assert time.monotonic() < deadline, f"{handle!r} was not revoked: {handle.state}"
-        time.sleep(0.05)
+    wait_for_state(handle, "REVOKED")
 
 
 # -- Server-Sent Events -----------------------------------------------------------------

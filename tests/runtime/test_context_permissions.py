@@ -4,20 +4,17 @@ from __future__ import annotations
 
 import os
 import stat
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
+from tests.conftest import run_python
 from weft_compat._client import close_thread_client, get_client
 from weft_compat._config import _environment_settings as environment_settings
 from weft_compat._config import validate_settings
 from weft_compat.exceptions import InvalidOptionValue
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def mode(path: Path) -> int:
@@ -94,16 +91,7 @@ def test_the_processes_weft_compat_starts_keep_the_configured_mode(tmp_path: Pat
         "finally:\n"
         "    stop_context(grace=30)\n"
     )
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    for name in ("DJANGO_SETTINGS_MODULE", "WEFT_COMPAT_CONTEXT", "WEFT_COMPAT_CONTEXT_MODE"):
-        environment.pop(name, None)
-    ran = subprocess.run(
-        [sys.executable, "-c", script, str(tmp_path)],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    unset = ("DJANGO_SETTINGS_MODULE", "WEFT_COMPAT_CONTEXT", "WEFT_COMPAT_CONTEXT_MODE")
+    ran = run_python(script, str(tmp_path), timeout=300, unset=unset)
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "0o750"

@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests import broker_tasks
+from tests.conftest import wait_for_state
 from tests.elsewhere import read_elsewhere
-from weft_compat import WeftSubmission, update_state
+from weft_compat import update_state
 from weft_compat._progress import store_state
 from weft_compat.exceptions import ArgumentNotSerializable, WeftCompatError
-
-
-def wait_for_state(handle: WeftSubmission, state: str) -> None:
-    deadline = time.monotonic() + 90
-    while handle.state != state:
-        assert time.monotonic() < deadline, f"{handle!r} never reached {state}"
-        time.sleep(0.05)
 
 
 @pytest.mark.broker

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import unittest
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.test import override_settings
 
 from tests import broker_tasks
+from tests.conftest import run_python
 from weft_compat import WeftSubmission, _testmode
 from weft_compat.exceptions import ResultNotReady
 from weft_compat.testing import ImmediateMode, Recorder, immediate, recording
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_immediate_runs_the_call_inline_and_returns_a_handle() -> None:
@@ -113,16 +108,7 @@ def test_the_setting_works_in_a_process_that_never_imports_testing() -> None:
         "weft_compat.configure(TEST_MODE='immediate')\n"
         "print(broker_tasks.add.enqueue(2, 3).return_value)\n"
     )
-    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
-    environment.pop("DJANGO_SETTINGS_MODULE", None)
-    ran = subprocess.run(
-        [sys.executable, "-c", script],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    ran = run_python(script, timeout=120, unset=("DJANGO_SETTINGS_MODULE",))
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == "5"
 
