@@ -31,6 +31,7 @@ from weft_compat._outcome import Outcome
 from weft_compat._progress import current_request
 from weft_compat._retry import RetryPlan
 from weft_compat._states import FAILURE, REVOKED, SUCCESS
+from weft_compat.exceptions import InvalidOptionValue
 
 __all__ = [
     "LEVELS",
@@ -59,7 +60,9 @@ def configure_worker_logging(level: str | None) -> None:
     if level is None:
         return
     if level.upper() not in LEVELS:
-        raise ValueError(f"log level {level!r} is not one of {', '.join(LEVELS)}")
+        raise InvalidOptionValue(
+            f"log level {level!r} is not a level; use one of {', '.join(LEVELS)}"
+        )
     logging.basicConfig(level=level.upper(), format=_FORMAT)
     WORKER_LOGGER.setLevel(level.upper())
 
