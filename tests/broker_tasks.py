@@ -248,3 +248,11 @@ def journaled(self: Any, marker: str, outcome: str) -> str:
     if outcome == "fail":
         raise LookupError("no such order")
     return "ok"
+
+
+@weft_task(bind=True)
+def note_tick(self: Any, path: str) -> str:
+    """Append this call's id to `path`: one line per run, so a tick run twice shows."""
+    with open(path, "a", encoding="utf-8") as notes:
+        notes.write(f"{self.request.id}\n")
+    return str(self.request.id)

@@ -10,12 +10,13 @@ from weft_compat.cli import COMMANDS, main
 def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--help"]) == 0
     shown = capsys.readouterr().out
-    for name in ("migrate", "explain", "worker", "stop"):
+    for name in ("migrate", "explain", "worker", "beat", "stop"):
         assert f"  {name} " in shown
     assert set(COMMANDS) == {
         "migrate",
         "explain",
         "worker",
+        "beat",
         "stop",
         "status",
         "revoke",
@@ -34,7 +35,7 @@ def test_an_unknown_subcommand_names_itself_and_the_known_ones(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     assert main(["wroker"]) == 2
-    assert "unknown command 'wroker'; use one of migrate, explain, worker, stop" in (
+    assert "unknown command 'wroker'; use one of migrate, explain, worker, beat, stop" in (
         capsys.readouterr().err
     )
 

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from weft_compat._task import WeftTask, register_task, weft_task
     from weft_compat._taskclass import ExceptionInfo, WeftTaskBase, current_task
     from weft_compat._tasklog import get_task_logger
+    from weft_compat.beat._code import add_beat_schedule, add_periodic_task
+    from weft_compat.beat._crontab import crontab
 
 __all__ = [
     "CeleryNameRemoved",
@@ -38,7 +40,10 @@ __all__ = [
     "WeftSubmission",
     "WeftTask",
     "WeftTaskBase",
+    "add_beat_schedule",
+    "add_periodic_task",
     "configure",
+    "crontab",
     "current_task",
     "enqueue",
     "enqueue_on_commit",
@@ -59,7 +64,10 @@ _RUNTIME: Final = {
     "WeftSubmission": "weft_compat._submission",
     "WeftTask": "weft_compat._task",
     "WeftTaskBase": "weft_compat._taskclass",
+    "add_beat_schedule": "weft_compat.beat._code",
+    "add_periodic_task": "weft_compat.beat._code",
     "configure": "weft_compat._config",
+    "crontab": "weft_compat.beat._crontab",
     "current_task": "weft_compat._taskclass",
     "enqueue": "weft_compat._by_name",
     "enqueue_on_commit": "weft_compat._by_name",

@@ -114,7 +114,12 @@ class Broker(Protocol):
 
     @overload
     def peek_one(
-        self, queue: str, *, exact_timestamp: int | None = ..., with_timestamps: Literal[True]
+        self,
+        queue: str,
+        *,
+        exact_timestamp: int | None = ...,
+        with_timestamps: Literal[True],
+        order: str = ...,
     ) -> tuple[str, int] | None: ...
 
     @overload
@@ -135,6 +140,7 @@ class Broker(Protocol):
         *,
         with_timestamps: Literal[True],
         after_timestamp: int | None = ...,
+        order: str = ...,
     ) -> list[tuple[str, int]]: ...
 
     @overload

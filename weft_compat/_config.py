@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Annotated, Any, Final, Literal
 from urllib.parse import urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -86,6 +87,16 @@ def _owner_has_access(mode: int) -> int:
     return mode
 
 
+def _time_zone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"{name!r} is not a time zone; use an IANA name such as 'UTC' or 'Europe/Berlin'"
+        ) from None
+    return name
+
+
 @functools.cache
 def _default_concurrency() -> int:
     # Celery's default: one pool process per CPU.
@@ -146,6 +157,10 @@ class Settings(BaseModel):
     # the dotted path of a `(request, submission, action) -> bool` callable. Unset, the
     # URLs refuse every request.
     AUTHORIZE: Annotated[str, Field(pattern=r"^[A-Za-z_][\w.]*[.:][A-Za-z_]\w*$")] | None = None
+    # Periodic tasks, in Celery's `beat_schedule` shape (`weft_compat.beat`), and the
+    # time zone their crontabs are read in (Celery's `timezone`).
+    BEAT_SCHEDULE: Annotated[dict[str, Any], Field(strict=False)] = Field(default_factory=dict)
+    TIMEZONE: Annotated[str, AfterValidator(_time_zone)] = "UTC"
 
     @field_validator("RESULT_EXPIRES", mode="before")
     @classmethod

@@ -1,6 +1,6 @@
 """The `weft-compat` console script: one entry point, a subcommand per job.
 
-`worker`, `stop`, `status`, `revoke` and `inspect` need only the runtime; `migrate` and
+`worker`, `beat`, `stop`, `status`, `revoke` and `inspect` need only the runtime; `migrate` and
 `explain` are the codemod's, which needs LibCST (`weft-compat[codemod]`). Each is
 imported only when asked for.
 """
@@ -37,6 +37,12 @@ def _worker(arguments: list[str]) -> int:
     return worker(arguments[1:])
 
 
+def _beat(arguments: list[str]) -> int:
+    from weft_compat.beat_command import main as beat
+
+    return beat(arguments[1:])
+
+
 def _stop(arguments: list[str]) -> int:
     from weft_compat.shutdown import main as stop
 
@@ -66,6 +72,7 @@ COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
     "migrate": ("rewrite Celery call sites and list what needs a human", _migrate),
     "explain": ("print a codemod rule's guide section: weft-compat explain WC101", _migrate),
     "worker": ("run a queue's pool of workers, as `celery worker` does", _worker),
+    "beat": ("tick the periodic schedule (any number may run); --list prints it", _beat),
     "stop": ("stop every pool, mover and the Weft manager of a context", _stop),
     "status": ("print a call's state, and its result or error: weft-compat status ID", _status),
     "revoke": ("stop a call (--kill: kill it): weft-compat revoke ID", _revoke),

@@ -95,3 +95,13 @@ def test_the_task_urls_without_a_policy_are_reported_until_one_is_set() -> None:
     policy = "weft_compat.django.authorization.staff_only"
     with override_settings(WEFT_COMPAT={"AUTHORIZE": policy}):
         assert "weft_compat.W004" not in ids(check_weft_compat(None))
+
+
+def test_an_invalid_periodic_schedule_is_an_error_naming_the_entry() -> None:
+    good = {"fine": {"task": "tests.broker_tasks.add", "schedule": 60, "args": (1, 2)}}
+    with override_settings(WEFT_COMPAT={"BEAT_SCHEDULE": good}):
+        assert "weft_compat.E002" not in ids(check_weft_compat(None))
+    bad = {**good, "typo": {"task": "tests.broker_tasks.ad", "schedule": 60}}
+    with override_settings(WEFT_COMPAT={"BEAT_SCHEDULE": bad}):
+        [found] = [m for m in check_weft_compat(None) if m.id == "weft_compat.E002"]
+    assert "the schedule entry 'typo' names task 'tests.broker_tasks.ad'" in found.msg

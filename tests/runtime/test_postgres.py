@@ -6,6 +6,7 @@ import contextlib
 import os
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +23,11 @@ from tests.django_project.testapp.models import Order
 from tests.django_project.testapp.tasks import confirm_order
 from weft_compat import WeftSubmission
 from weft_compat._client import get_client
+from weft_compat.beat._publish import bind_entry
+from weft_compat.beat._published import PublishedSchedule, write_published
+from weft_compat.beat._schedule import Every, ScheduleEntry
+from weft_compat.beat._ticker import Ticker
+from weft_compat.beat._ticks import claim_tick, latest_claims
 from weft_compat.exceptions import BrokerUnavailable
 from weft_compat.shutdown import stop_context
 
@@ -149,3 +155,21 @@ def test_a_dsn_without_a_database_is_refused_naming_it(tmp_path: Path) -> None:
     ):
         WeftSubmission.from_tid("1000000000000000001").exists()
     assert "s3cret" not in str(raised.value)
+
+
+def test_a_tick_is_claimed_once_by_two_schedulers_on_postgresql(postgres: dict[str, str]) -> None:
+    now = time.time()
+    spec = ScheduleEntry("pg tick", broker_tasks.add.name, Every(60.0), (2, 3))
+    entry = bind_entry(spec, "UTC", since=now - 3600)
+    write_published(PublishedSchedule(entries=(entry,), started=now, published=now))
+    try:
+        first, second = Ticker(), Ticker()
+        first.step()
+        second.step()
+        claims = latest_claims("pg tick", 10)
+        assert [claim.due for claim in claims] == [Every(60.0).latest_by(now)]
+        assert claim_tick(entry, claims[0].due) is None
+        handle = WeftSubmission.from_tid(claims[0].call_id)
+        assert handle.wait(timeout=120) == 5
+    finally:
+        write_published(PublishedSchedule(started=time.time(), published=time.time()))

@@ -6,6 +6,8 @@
 - `weft_compat.W003`: a task names a queue that a non-empty `QUEUES` does not define
   (with `QUEUES` empty, every queue takes the defaults and nothing is reported).
 - `weft_compat.E001`: the context directory cannot be created or written.
+- `weft_compat.E002`: the periodic schedule (`BEAT_SCHEDULE`, `add_periodic_task`) is
+  invalid: an unknown task, a bad field, an option the task refuses.
 - `weft_compat.W004`: the task URLs are included but `AUTHORIZE` is unset, so they
   refuse every request.
 """
@@ -26,7 +28,9 @@ from django.urls import URLResolver, get_resolver
 
 from weft_compat._config import context_path
 from weft_compat._registry import registered_tasks
+from weft_compat.beat._publish import validate_schedule
 from weft_compat.django.conf import get_settings
+from weft_compat.exceptions import WeftCompatError
 
 __all__ = ["check_weft_compat"]
 
@@ -44,6 +48,7 @@ def check_weft_compat(app_configs: Sequence[AppConfig] | None, **_: Any) -> list
         *_celery_imports(app_configs),
         *_undefined_queues(),
         *_context(),
+        *_schedule(),
         *_open_urls(),
     ]
 
@@ -118,6 +123,17 @@ def _context() -> Iterator[CheckMessage]:
             "directory this process can write",
             hint="point WEFT_COMPAT['CONTEXT'] at a writable directory",
             id="weft_compat.E001",
+        )
+
+
+def _schedule() -> Iterator[CheckMessage]:
+    try:
+        validate_schedule()
+    except WeftCompatError as exc:
+        yield Error(
+            f"the periodic schedule is invalid: {exc}",
+            hint="fix the entry; see migration_guide/beat.md",
+            id="weft_compat.E002",
         )
 
 

@@ -27,6 +27,7 @@ from weft_compat._config import context_path, current_settings
 from weft_compat._lease import WorkerEntry, entries_in, host_id, is_live, live_ids, register
 from weft_compat._process import spawn_detached
 from weft_compat._worker_config import WorkerConfig, deployment_config
+from weft_compat.beat._published import read_published
 
 __all__ = [
     "MOVER_MODULE",
@@ -125,9 +126,12 @@ def ensure_mover(
 
 def _work_waits() -> bool:
     # Calls waiting to be due, or claimed by a mover that may have died before it
-    # submitted them (the next mover puts those back).
+    # submitted them (the next mover puts those back), or a periodic schedule to tick.
     broker = get_broker()
     if broker.peek_one(DUE_QUEUE, with_timestamps=False) is not None:
+        return True
+    schedule = read_published()
+    if schedule is not None and schedule.entries:
         return True
     return any(
         broker.peek_one(queue, with_timestamps=False) is not None

@@ -14,6 +14,9 @@ at each due time:
   idempotency key: a mover that dies before the link leaves the claim behind, the next
   mover puts it back in the due queue, and of two submissions at most one ever runs.
 
+A mover also ticks the published periodic schedule (`weft_compat.beat`), claiming
+each tick in the broker so that it becomes one call however many schedulers run.
+
 Several movers may run at once: every step is an atomic broker operation on one id, so
 whichever mover gets to a call first submits it and the others find nothing; at its next
 full rescan the younger of two live movers leaves. A call that cannot be submitted is
@@ -56,6 +59,7 @@ from weft_compat._manager import submit_isolated
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
 from weft_compat._taskspec import deferred_taskspec
 from weft_compat._worker_config import WorkerConfig
+from weft_compat.beat._ticker import Ticker
 from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.due._registry import live_movers, mover_entry
 from weft_compat.exceptions import WeftCompatError
@@ -103,6 +107,7 @@ class Mover:
         self.last_rescan = 0.0
         self.last_lookback = 0.0
         self.stopping = False
+        self.ticker = Ticker()
 
     def scan(self, *, full: bool = False, lookback: bool = False) -> None:
         """Learn the due queue's calls written since the last scan (all, with `full`).
@@ -231,11 +236,16 @@ class Mover:
                 self.stopping = True
 
     def busy(self) -> bool:
-        """Whether deferred calls wait (here or in the broker) or are being submitted."""
+        """Whether deferred calls wait (here or in the broker) or are being submitted,
+        or a schedule is in force."""
         broker = get_broker()
-        return bool(self.heap) or any(
-            broker.peek_one(queue, with_timestamps=False) is not None
-            for queue in (DUE_QUEUE, self.claimed)
+        return (
+            bool(self.heap)
+            or bool(self.ticker.entries)
+            or any(
+                broker.peek_one(queue, with_timestamps=False) is not None
+                for queue in (DUE_QUEUE, self.claimed)
+            )
         )
 
     @functools.cached_property
@@ -278,6 +288,7 @@ class Mover:
         maybe_sweep()
         version = get_broker().get_data_version()
         upcoming = self.step()
+        ticks = self.ticker.step()
         self.read_control()
         if time.monotonic() - self.last_rescan > _RESCAN_SECONDS:
             if self.younger_than_another():
@@ -286,8 +297,11 @@ class Mover:
             self.scan(full=True)
             return False
         wait = _IDLE_WAIT_SECONDS
-        if upcoming is not None:
-            wait = max(0.0, min(wait, upcoming - time.time()))
+        for moment in (upcoming, ticks):
+            if moment is not None:
+                wait = max(0.0, min(wait, moment - time.time()))
+        if self.ticker.claimed:
+            wait = 0.0  # The ticks just claimed wait in the due queue: take them now.
         # Whoever defers a call rings the movers' bell; due times are kept to the heap's
         # clock, so the broker needs no closer watch.
         if wait > 0 and (version is None or get_broker().get_data_version() == version):

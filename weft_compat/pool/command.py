@@ -3,7 +3,8 @@
 By default it stays in the foreground (for systemd, Docker or a process manager) as the
 pool's master, and on SIGTERM or Ctrl-C shuts the pool down cleanly (running calls
 finish within `--grace` seconds, waiting calls stay queued; a second signal stops at
-once).
+once). Before serving it publishes the periodic schedule it is configured with
+(`weft_compat.beat`), refusing to start on an invalid one.
 `--detach` starts the pool and returns; `--stop` shuts a queue's pools down (`--all`:
 everything in the context, as `weft-compat stop`); `--status` lists them. The
 Django management command `weft_worker` runs the same code.
@@ -15,17 +16,20 @@ import argparse
 import importlib
 import os
 import sys
+import time
 from collections.abc import Sequence
 
 from weft_compat._broker import pool_key
 from weft_compat._config import CONTEXT_ENV_VAR, current_settings
 from weft_compat._tasklog import LEVELS, LOGLEVEL_ENV_VAR, configure_worker_logging
+from weft_compat.beat._publish import publish_schedule
+from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool import pools, start_pool, stop_pool
 from weft_compat.pool._registry import master_payload
 from weft_compat.pool.master import serve
 from weft_compat.shutdown import main as stop_main
 
-__all__ = ["add_arguments", "run_worker"]
+__all__ = ["add_arguments", "import_modules", "run_worker"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -77,6 +81,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run_worker(args: argparse.Namespace) -> int:
     """Carry out a parsed `worker` command; returns the exit code."""
+    started = time.time()
     for flag, value in (
         ("--concurrency", args.concurrency),
         ("--prefetch-multiplier", args.prefetch_multiplier),
@@ -90,7 +95,10 @@ def run_worker(args: argparse.Namespace) -> int:
         # The pool processes (and a detached master) read it from the environment.
         os.environ[LOGLEVEL_ENV_VAR] = args.loglevel
         configure_worker_logging(args.loglevel)
-    if not args.status and not args.stop and not _import_included(args.include):
+    serving = not args.status and not args.stop
+    if serving and not import_modules(args.include):
+        return 2
+    if serving and not _publish_schedule(started):
         return 2
     if args.status:
         for entry in pools(args.queue):
@@ -114,7 +122,9 @@ def run_worker(args: argparse.Namespace) -> int:
     return _serve_here(args)
 
 
-def _import_included(values: Sequence[str]) -> bool:
+def import_modules(values: Sequence[str]) -> bool:
+    """Import the IMPORTS setting's modules and those `--include` names; False (with a
+    message naming the module) if one cannot be imported."""
     # Imported here first, so a typo fails now and the pool loads what they register.
     sys.path.insert(0, os.getcwd())
     modules = [name.strip() for value in values for name in value.split(",") if name.strip()]
@@ -129,6 +139,18 @@ def _import_included(values: Sequence[str]) -> bool:
                 file=sys.stderr,
             )
             return False
+    return True
+
+
+def _publish_schedule(started: float) -> bool:
+    # A worker publishes the periodic schedule it was configured with, as a beat does.
+    try:
+        schedule = publish_schedule(started)
+    except WeftCompatError as exc:
+        print(f"weft-compat worker: {exc}", file=sys.stderr)
+        return False
+    if schedule.entries:
+        print(f"schedule: {len(schedule.entries)} periodic entries in force", file=sys.stderr)
     return True
 
 
