@@ -41,8 +41,19 @@ DEBUG_TASK = """
     """
 
 
+# The project's settings, already listing weft_compat's app (WC116 has nothing to do).
+SETTINGS = {"proj.settings": "INSTALLED_APPS = ['proj', 'weft_compat.django']\n"}
+
+
 def in_app_module(source: str, app_users: dict[str, tuple[str, ...]] | None = GONE) -> FileOutcome:
-    return migrate(source, ALL, module="proj.celery", path="proj/celery.py", app_users=app_users)
+    return migrate(
+        source,
+        ALL,
+        modules=SETTINGS,
+        module="proj.celery",
+        path="proj/celery.py",
+        app_users=app_users,
+    )
 
 
 def test_the_app_module_keeps_only_what_is_not_plumbing() -> None:
@@ -60,6 +71,7 @@ def test_the_app_module_keeps_only_what_is_not_plumbing() -> None:
             print(self.request)
         """,
         ALL,
+        modules=SETTINGS,
         module="proj.celery",
         path="proj/celery.py",
         app_users=GONE,
@@ -92,7 +104,7 @@ def test_until_the_run_decides_nothing_is_removed() -> None:
 
 
 def test_a_use_beyond_the_plumbing_is_reported_to_the_run() -> None:
-    outcome = in_app_module(APP_MODULE + "\n    app.conf.beat_schedule = {}\n", None)
+    outcome = in_app_module(APP_MODULE + "\n    app.conf.beat_schedule = schedule()\n", None)
     assert outcome.app_uses == {APP}
 
 
@@ -158,7 +170,7 @@ def test_the_settings_default_outside_the_app_module_stays() -> None:
     check_noop(
         'import os\n\nos.environ.setdefault("DJANGO_SETTINGS_MODULE", "proj.settings")\n',
         ALL,
-        modules=PACKAGE,
+        modules={**PACKAGE, **SETTINGS},
         module="proj.wsgi",
         app_users=GONE,
     )
@@ -180,6 +192,7 @@ PROJECT = {
     "proj/views.py": (
         "from proj.celery import app\n\ndef view():\n    return app.send_task('proj.tasks.send')\n"
     ),
+    "proj/settings.py": SETTINGS["proj.settings"],
 }
 NAMES = [rule.NAME for rule in ALL_RULES]
 
@@ -203,7 +216,7 @@ def test_a_run_removes_an_app_nothing_uses(tmp_path: Path) -> None:
             "proj/admin.py",
             "from proj.celery import app\n\ndef stats():\n    app.control.inspect()\n",
         ),
-        ("proj/beat.py", "from proj.celery import app\n\napp.conf.beat_schedule = {}\n"),
+        ("proj/beat.py", "from proj.celery import app\n\napp.conf.beat_schedule = made()\n"),
         (
             "proj/kept.py",
             "from proj.celery import app\n\n@app.task(base=Custom)\ndef f():\n    pass\n",

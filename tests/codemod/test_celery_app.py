@@ -68,6 +68,26 @@ def test_conf_imports_and_result_expires_say_where_they_go() -> None:
     assert messages[3].startswith("include= becomes WEFT_COMPAT['IMPORTS']")
 
 
+def test_conf_result_extended_says_where_it_goes() -> None:
+    outcome = check_flagged(
+        "from proj.celery import app\n\napp.conf.result_extended = True\n"
+        "app.conf.update(result_extended=True)\n",
+        ["WC207", "WC207", "WC207"],
+        ("celery_app",),
+    )
+    messages = [finding.message for finding in outcome.findings]
+    assert messages[0].startswith("app.conf.result_extended configures Celery: becomes")
+    assert "WEFT_COMPAT['RESULT_EXTENDED']" in messages[0]
+    assert messages[2].startswith("result_extended= becomes WEFT_COMPAT['RESULT_EXTENDED']")
+
+
+def test_autodiscover_tasks_says_wc116_installs_weft_compat_s_app() -> None:
+    outcome = check_flagged(
+        "from proj.celery import app\n\napp.autodiscover_tasks()\n", ["WC207"], ("celery_app",)
+    )
+    assert 'WC116 adds "weft_compat.django" to INSTALLED_APPS' in outcome.findings[0].message
+
+
 def test_the_app_s_task_registry_is_reported() -> None:
     outcome = check_flagged(
         "from proj.celery import app\n\ntask = app.tasks['proj.send']\n", ["WC207"], ("celery_app",)

@@ -35,6 +35,11 @@ def test_write_then_second_run_changes_nothing(
 ) -> None:
     assert main(["migrate", "--write", str(project)]) == 1
     findings = capsys.readouterr().out.splitlines()
+    # A site in a file the run deleted is not there to report again: here WC116's, at
+    # the app's autodiscover_tasks() (the fixture has no settings module to add to).
+    deleted = str(project / "proj" / "celery.py")
+    assert [line.split()[1] for line in findings if line.startswith(deleted)] == ["WC116"]
+    findings = [line for line in findings if not line.startswith(deleted)]
     first = snapshot(project)
     assert "from weft_compat import weft_task" in first["proj/tasks.py"].decode()
     assert "return send.enqueue(pk).tid" in first["proj/views.py"].decode()

@@ -85,6 +85,37 @@ FRAGMENTS = [
     "def view(pk):\n    order = Order.objects.get(pk=pk)\n    t.delay(order, {1})\n",
     "t.apply_async((1,), timeout=5)\n",
     "app2 = Celery('q', task_cls='p.tasks:Base', include=['p.x'])\n",
+    "from celery.schedules import crontab, schedule, solar\n",
+    "CELERY_BEAT_SCHEDULE = {\n    'a': {'task': 't', 'schedule': crontab(minute=0)},\n"
+    "    'b': {'task': 'x', 'schedule': schedule(run_every=10), 'args': (1,)},\n}\n",
+    "CELERYBEAT_SCHEDULE = {'s': {'task': 't', 'schedule': solar('dawn', 1, 2)}}\n",
+    "CELERY_TIMEZONE = 'Europe/Berlin'\n",
+    "WEFT_COMPAT = {\n    'CONTEXT': '/srv',\n}\n",
+    "from .base import *\n",
+    "app.conf.beat_schedule = {'a': {'task': 't', 'schedule': 10}}\n",
+    "app.conf.update(timezone='UTC', beat_schedule={'b': {'task': 't', 'schedule': crontab()}})\n",
+    "@app.on_after_configure.connect\ndef setup(sender, **kw):\n"
+    "    sender.add_periodic_task(10.0, t.s(1), name='n')\n"
+    "    sender.add_periodic_task(crontab(0, 7), a.si(x=2), expires=5)\n",
+    "INSTALLED_APPS = [\n    'django.contrib.admin',  # admin\n]\n",
+    "INSTALLED_APPS = ('a',)\n",
+    "LOCAL_APPS = ['orders']\nINSTALLED_APPS = ['x'] + LOCAL_APPS\n",
+    "INSTALLED_APPS += ['debug_toolbar']\n",
+    "INSTALLED_APPS = get_apps()\n",
+    "class Common:\n    INSTALLED_APPS = ['a']\n",
+    "from celery.signals import task_failure, worker_ready as ready\n",
+    "from celery.signals import task_success as ok, task_revoked\n",
+    "@task_failure.connect(sender=t)\ndef failed(sender=None, task_id=None, **kw):\n    pass\n",
+    "ready.connect(handler)\nok.connect(handler, weak=False, dispatch_uid='ok')\n",
+    "from celery import signals\n@signals.task_postrun.connect\ndef done(**kw):\n    pass\n",
+    "signals.worker_process_init.connect(handler)\n",
+    "import celery.signals\ncelery.signals.before_task_publish.connect(handler)\n",
+    "def on_ready():\n    from celery.signals import (\n        task_prerun,  # p\n"
+    "        setup_logging,\n    )\n    task_prerun.connect(handler)\n",
+    "try:\n    from celery.signals import task_retry, worker_init\nexcept ImportError:\n    pass\n",
+    "import os; from celery.signals import after_task_publish, beat_init\n",
+    "from celery.signals import task_prerun, celeryd_init; celeryd_init.connect(handler)\n",
+    "from celery.signals import *\n",
 ]
 
 

@@ -18,7 +18,7 @@ RULES = ("settings",)
         ("CELERY_RESULT_BACKEND", "own broker"),
         ("CELERY_TASK_SERIALIZER", "JSON"),
         ("CELERY_RESULT_SERIALIZER", "JSON"),
-        ("CELERY_TIMEZONE", "every eta/expires datetime is aware"),
+        ("CELERY_TIMEZONE", "WEFT_COMPAT['TIMEZONE']"),
         ("CELERY_ENABLE_UTC", "every eta/expires datetime is aware"),
         ("CELERY_WORKER_CONCURRENCY", "['concurrency']"),
         ("CELERYD_CONCURRENCY", "['concurrency']"),
@@ -52,6 +52,11 @@ def test_other_settings_are_left_alone() -> None:
 def test_result_expires_maps_to_weft_compat() -> None:
     outcome = check_flagged("CELERY_RESULT_EXPIRES = 3600\n", ["WC301"], ("settings",))
     assert "WEFT_COMPAT['RESULT_EXPIRES'] (seconds or a timedelta)" in outcome.findings[0].message
+
+
+def test_result_extended_maps_to_weft_compat() -> None:
+    outcome = check_flagged("CELERY_RESULT_EXTENDED = True\n", ["WC301"], ("settings",))
+    assert "becomes WEFT_COMPAT['RESULT_EXTENDED']" in outcome.findings[0].message
 
 
 @pytest.mark.parametrize("name", ["CELERY_IMPORTS", "CELERY_INCLUDE"])

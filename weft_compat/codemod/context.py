@@ -59,6 +59,9 @@ class FileContext:
     # Top-level statements (original nodes) the rewrite removes, and whether the module
     # changes without a node being replaced (an import alias dropped, say).
     removed_statements: set[int] = field(default_factory=set)
+    # Statements a rule adds after a top-level statement (by the original's id), in order:
+    # what one statement becomes when it becomes several (a handler's calls).
+    added_after: dict[int, list[cst.BaseStatement]] = field(default_factory=dict)
     rewrote: bool = False
     # Celery app plumbing here (app → the original nodes that only serve it), whether to
     # report the apps the rewritten module refers to, and whether to delete the module

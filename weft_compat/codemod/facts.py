@@ -23,6 +23,7 @@ from weft_compat.codemod.bodies import (
     signature,
 )
 from weft_compat.codemod.decorator_plan import Option
+from weft_compat.codemod.django_facts import DjangoFacts, read_django
 from weft_compat.codemod.shapes import (
     ASYNC_RESULT_CLASSES,
     tid_position,
@@ -32,10 +33,13 @@ from weft_compat.codemod.shapes import (
 CELERY_APP_CLASSES = frozenset({"celery.Celery", "celery.app.Celery", "celery.app.base.Celery"})
 # Settings that make eager calls re-raise the task's error (Celery 4+ and Celery 3 names).
 EAGER_PROPAGATES = frozenset({"CELERY_TASK_EAGER_PROPAGATES", "CELERY_EAGER_PROPAGATES_EXCEPTIONS"})
+# weft_compat's Django setting.
+WEFT_COMPAT = "WEFT_COMPAT"
 
 __all__ = [
     "CELERY_APP_CLASSES",
     "EAGER_PROPAGATES",
+    "WEFT_COMPAT",
     "Binding",
     "DecoratedFunction",
     "ModuleFacts",
@@ -108,6 +112,13 @@ class ModuleFacts:
     classes: dict[str, ClassBody] = field(default_factory=dict)
     bindings: dict[str, Binding] = field(default_factory=dict)
     registered: list[Binding] = field(default_factory=list)
+    # Modules this one star-imports at module level, and whether it then binds a
+    # WEFT_COMPAT of its own that does not spread the one it had (a settings module
+    # overriding another's): a schedule moved into the other's WEFT_COMPAT would be lost.
+    star_imports: list[str] = field(default_factory=list)
+    replaces_weft_compat: bool = False
+    # INSTALLED_APPS, DJANGO_SETTINGS_MODULE and a Celery app wired to Django here.
+    django: DjangoFacts | None = None
 
     def renamed_imports(self, name: str) -> int:
         """How many imports spell ``name`` only as what they import under another name
@@ -238,7 +249,10 @@ class _Collector:
         source = resolve_relative(self.facts.package, node.level, node.module)
         for alias in node.names:
             if alias.name == "*":
+                self.facts.star_imports.append(source)
                 continue
+            if (alias.asname or alias.name) == WEFT_COMPAT:
+                self.facts.replaces_weft_compat = True
             target = f"{source}.{alias.name}" if source else alias.name
             self.facts.imports[alias.asname or alias.name] = target
 
@@ -261,6 +275,8 @@ class _Collector:
 
     def _bind(self, name: str, value: ast.expr | None) -> None:
         self.facts.defs.add(name)
+        if name == WEFT_COMPAT and not _spreads_weft_compat(value):
+            self.facts.replaces_weft_compat = True
         if name in EAGER_PROPAGATES:
             literal = value.value if isinstance(value, ast.Constant) else None
             self.facts.eager_propagates.append(literal if isinstance(literal, bool) else None)
@@ -270,6 +286,22 @@ class _Collector:
         binding = _binding(value) if value is not None else None
         if binding is not None:
             self.facts.bindings[name] = binding
+
+
+def _spreads_weft_compat(value: ast.expr | None) -> bool:
+    """Whether ``value`` is a dict display spreading the WEFT_COMPAT bound before it
+    (``{**WEFT_COMPAT, ...}``, ``{**globals().get("WEFT_COMPAT", {}), ...}``)."""
+    if not isinstance(value, ast.Dict):
+        return False
+    return any(
+        key is None
+        and any(
+            (isinstance(node, ast.Name) and node.id == WEFT_COMPAT)
+            or (isinstance(node, ast.Constant) and node.value == WEFT_COMPAT)
+            for node in ast.walk(spread)
+        )
+        for key, spread in zip(value.keys, value.values, strict=True)
+    )
 
 
 def _arguments(call: ast.Call) -> list[tuple[str | None, bool]]:
@@ -304,14 +336,18 @@ def collect_facts(
     *,
     scan_calls: bool = True,
     scan_bodies: bool = True,
+    scan_django: bool = True,
 ) -> ModuleFacts:
     """Index one parsed module; ``package`` anchors its relative imports.
 
     ``scan_calls=False`` skips the walk over every call (for ``from_tid_names``), for a
     module whose text does not mention AsyncResult;
-    ``scan_bodies=False`` skips reading function bodies (``wants_body_scan``).
+    ``scan_bodies=False`` skips reading function bodies (``wants_body_scan``);
+    ``scan_django=False`` skips the Django facts (``wants_django_scan``).
     """
     facts = ModuleFacts(module=module, package=package)
+    if scan_django:
+        facts.django = read_django(tree)
     collector = _Collector(facts, scan_bodies)
     collector.collect(tree.body, 0)
     if scan_calls:

@@ -37,7 +37,7 @@ def _merge(
         return None
     if isinstance(node.names, cst.ImportStar):
         return statement
-    if any(_bound_name(alias) == name for alias in node.names):
+    if any(bound_name(alias) == name for alias in node.names):
         return statement
     names = [
         *node.names[:-1],
@@ -52,7 +52,7 @@ def _imports_module(statement: cst.BaseStatement, module_name: str) -> bool:
         return False
     return any(
         isinstance(node, cst.Import)
-        and any(_bound_name(alias) == module_name and alias.asname is None for alias in node.names)
+        and any(bound_name(alias) == module_name and alias.asname is None for alias in node.names)
         for node in statement.body
     )
 
@@ -119,7 +119,8 @@ def _stands_in(value: cst.BaseExpression) -> bool:
     return isinstance(value, cst.SimpleString) and value.value.startswith(_STAND_IN)
 
 
-def _bound_name(alias: cst.ImportAlias) -> str | None:
+def bound_name(alias: cst.ImportAlias) -> str | None:
+    """The name an import alias binds: its ``as`` name, else its head (``import a.b``: ``a``)."""
     if alias.asname is not None:
         target = alias.asname.name
         return target.value if isinstance(target, cst.Name) else None
@@ -193,7 +194,7 @@ def _prune(statement: cst.BaseStatement, names: set[str]) -> cst.BaseStatement |
         return statement
     aliases: Sequence[cst.ImportAlias] = small.names
     kept = [
-        alias for alias in aliases if (bound := _bound_name(alias)) is None or bound not in names
+        alias for alias in aliases if (bound := bound_name(alias)) is None or bound not in names
     ]
     if len(kept) == len(aliases):
         return statement

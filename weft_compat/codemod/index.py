@@ -17,6 +17,7 @@ from weft_compat.codemod.facts import (
     ModuleFacts,
     TaskSignature,
 )
+from weft_compat.codemod.settings_home import AppsPlan, plan_installed_apps
 
 TASK_DECORATORS = frozenset(
     {
@@ -53,6 +54,9 @@ _CELERY_CANONICAL = {
     "celery.app.utils.Celery": "celery.Celery",
     "weft_compat._task.weft_task": "weft_compat.weft_task",
     "weft_compat._taskclass.WeftTaskBase": "weft_compat.WeftTaskBase",
+    "weft_compat.beat._crontab.crontab": "weft_compat.crontab",
+    "weft_compat.beat._code.add_beat_schedule": "weft_compat.add_beat_schedule",
+    "weft_compat.beat._code.add_periodic_task": "weft_compat.add_periodic_task",
 }
 _MAX_ALIAS_HOPS = 8
 
@@ -143,6 +147,30 @@ class Wrapper:
     reason: str = ""
 
 
+def _overriders(facts_list: list[ModuleFacts]) -> dict[str, tuple[str, ...]]:
+    """For each star-imported module, the modules that star-import it, directly or
+    through each other, and replace WEFT_COMPAT (see ``weft_compat_overriders``)."""
+    importers: dict[str, set[str]] = {}
+    for facts in facts_list:
+        for imported in facts.star_imports:
+            importers.setdefault(imported, set()).add(facts.module)
+    if not importers:
+        return {}
+    replacing = {facts.module for facts in facts_list if facts.replaces_weft_compat}
+    found: dict[str, tuple[str, ...]] = {}
+    for module in importers:
+        reached: set[str] = set()
+        pending = [module]
+        while pending:
+            for importer in importers.get(pending.pop(), ()):
+                if importer not in reached:
+                    reached.add(importer)
+                    pending.append(importer)
+        if reached & replacing:
+            found[module] = tuple(sorted(reached & replacing))
+    return found
+
+
 def _join(module: str, name: str) -> str:
     # A module read from stdin has no name; its definitions are top-level names.
     return f"{module}.{name}" if module else name
@@ -175,6 +203,12 @@ class ProjectIndex:
     # ``module.name`` spellings of an AsyncResult import that the rewrite of that module
     # replaces everywhere.
     from_tid_names: frozenset[str] = frozenset()
+    # For a module other modules star-import (a base settings module), the modules
+    # that get its names that way, directly or through others, and then bind a
+    # WEFT_COMPAT of their own that does not spread the one they got.
+    weft_compat_overriders: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Which settings modules' INSTALLED_APPS get weft_compat's Django app (WC116).
+    installed_apps: AppsPlan = field(default_factory=AppsPlan)
     # Once the run has seen every rewritten module: for each app with plumbing, the
     # files that still use it (none: the app and its plumbing go). None until then.
     app_users: dict[str, tuple[str, ...]] | None = None
@@ -218,6 +252,9 @@ class ProjectIndex:
         index.from_tid_names = frozenset(
             _join(facts.module, name) for facts in facts_list for name in facts.from_tid_names
         )
+        index.weft_compat_overriders = _overriders(facts_list)
+        uses_celery = bool(index.apps or index.tasks or index.celery_tasks)
+        index.installed_apps = plan_installed_apps(facts_list, uses_celery)
         return index
 
     def _find_apps(self, facts_list: list[ModuleFacts]) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from weft_compat.codemod.django_facts import wants_django_scan
 from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
 from weft_compat.codemod.failures import failure
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
@@ -83,7 +84,12 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
     module, package = module_name(path) if path != STDIN else ("", "")
     scan = b"patch" in source or b"AsyncResult" in source
     facts = collect_facts(
-        tree, module, package, scan_calls=scan, scan_bodies=wants_body_scan(source)
+        tree,
+        module,
+        package,
+        scan_calls=scan,
+        scan_bodies=wants_body_scan(source),
+        scan_django=wants_django_scan(source),
     )
     # Rows only from ``ast``'s own tree: newer syntax is parsed whole (``parsing``).
     return Pending(path, facts, statement_rows(tree, source) if exact else ())

@@ -42,6 +42,7 @@ _LITERALS = (
     b"beat_schedule",
     b"add_periodic_task",
     b"DJANGO_SETTINGS_MODULE",
+    b"INSTALLED_APPS",
 )
 _ANY_CASE = (b"celery", b"weft")
 _ESCAPES = frozenset(bytes([byte]) for byte in b"xuUN01234567")
@@ -227,6 +228,17 @@ def _model_bindings(
     return binding
 
 
+# Settings a beat schedule is moved out of (``beat_schedule``, WC115).
+_SCHEDULE_SETTINGS = frozenset({"CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
+
+
+def _moves_schedules(source: bytes, facts: ModuleFacts) -> bool:
+    """Whether a beat schedule may move within ``source`` (later in the module, or out
+    of a handler): the statements binding the module's names then matter wherever they
+    are, as the schedule must not move past one that rebinds a name it uses."""
+    return not facts.defs.isdisjoint(_SCHEDULE_SETTINGS) or b"add_periodic_task" in source
+
+
 def relevance(
     source: bytes, facts: ModuleFacts, index: ProjectIndex, rows: Sequence[Row], lines: Lines
 ) -> Relevance:
@@ -237,6 +249,11 @@ def relevance(
     (``_model_bindings``).
     """
     names = bound_names(facts, index)
+    if _moves_schedules(source, facts):
+        names |= facts.defs
+    if facts.django is not None:
+        # The lists INSTALLED_APPS is made of, which WC116 may add to.
+        names |= set(facts.django.names)
     found = Relevance(source, names)
     handles = {
         target

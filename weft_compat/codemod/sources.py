@@ -28,10 +28,12 @@ EXCLUDED_DIRS = frozenset(
 )
 
 # Every rule starts from one of these spellings, so a file without any of them has
-# nothing to rewrite or report. Bytes, so the check runs before any decoding.
+# nothing to rewrite or report. Settings modules and the modules naming one are read
+# too, for INSTALLED_APPS (``installed_apps``, WC116), Celery spelling or not. Bytes,
+# so the check runs before any decoding.
 CELERY_TEXT = re.compile(
     rb"[Cc]elery|CELERY|\.delay\b|apply_async|AsyncResult|send_task|shared_task"
-    rb"|\.task\b|weft_task|\.si?\(|\.revoke\b"
+    rb"|\.task\b|weft_task|\.si?\(|\.revoke\b|INSTALLED_APPS|DJANGO_SETTINGS_MODULE"
 )
 
 
@@ -50,6 +52,8 @@ _CELERY_SUBSTRINGS = (
     b".s(",
     b".si(",
     b".revoke",
+    b"INSTALLED_APPS",
+    b"DJANGO_SETTINGS_MODULE",
 )
 
 

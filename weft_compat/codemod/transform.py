@@ -14,7 +14,12 @@ from weft_compat.codemod.codegen import new_code
 from weft_compat.codemod.context import FileContext, PendingFinding
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.failures import failure
-from weft_compat.codemod.imports import add_imports, drop_imports, unused_after_rewrite
+from weft_compat.codemod.imports import (
+    add_imports,
+    bound_name,
+    drop_imports,
+    unused_after_rewrite,
+)
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.outline import Outline, outline
 from weft_compat.codemod.parsing import parses
@@ -75,11 +80,15 @@ def _statements(
 
 
 def _removed(node: cst.CSTNode, removed: set[str]) -> bool:
-    """Whether ``node`` is an import alias the rewrite removed (its finding is moot)."""
-    if not removed or not isinstance(node, cst.ImportAlias):
+    """Whether ``node`` is an import alias the rewrite removed, or an import all of whose
+    aliases it removed (its finding is moot)."""
+    if not removed:
         return False
-    bound = node.asname.name if node.asname is not None else node.name
-    return isinstance(bound, cst.Name) and bound.value in removed
+    if isinstance(node, cst.ImportFrom) and not isinstance(node.names, cst.ImportStar):
+        return all(_removed(alias, removed) for alias in node.names)
+    if not isinstance(node, cst.ImportAlias):
+        return False
+    return bound_name(node) in removed
 
 
 _HUNK = re.compile(r"@@ -(\d+)(,\d+)? \+(\d+)(,\d+)? @@")
@@ -203,7 +212,9 @@ def _migrate(
         changed = dispatcher.changed or bool(context.removed_statements) or context.rewrote
         if changed:
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
-            kept = without_statements(walked, module, context.removed_statements)
+            kept = without_statements(
+                walked, module, context.removed_statements, context.added_after
+            )
             final = add_imports(drop_imports(kept, removed), context.added_imports)
         pending = [
             item
@@ -254,15 +265,21 @@ def _migrate(
     )
 
 
-def without_statements(walked: cst.Module, module: cst.Module, ids: set[int]) -> cst.Module:
-    """``walked`` without the top-level statements whose originals in ``module`` are ``ids``."""
-    if not ids:
+def without_statements(
+    walked: cst.Module,
+    module: cst.Module,
+    ids: set[int],
+    added: dict[int, list[cst.BaseStatement]] | None = None,
+) -> cst.Module:
+    """``walked`` without the top-level statements whose originals in ``module`` are
+    ``ids``, and with the statements ``added`` after their originals (removed or not)."""
+    if not ids and not added:
         return walked
-    body = [
-        statement
-        for original, statement in zip(module.body, walked.body, strict=True)
-        if id(original) not in ids
-    ]
+    body: list[cst.BaseStatement] = []
+    for original, statement in zip(module.body, walked.body, strict=True):
+        if id(original) not in ids:
+            body.append(statement)
+        body.extend((added or {}).get(id(original), ()))
     return walked.with_changes(body=body)
 
 

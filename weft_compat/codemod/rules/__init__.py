@@ -13,6 +13,7 @@ from weft_compat.codemod.rules import (
     apply_async,
     async_result,
     beat,
+    beat_schedule,
     call_options,
     canvas,
     celery_app,
@@ -23,6 +24,7 @@ from weft_compat.codemod.rules import (
     dispatch_helpers,
     eager_overrides,
     exceptions_import,
+    installed_apps,
     mock_patch,
     on_commit,
     override_settings,
@@ -40,6 +42,7 @@ from weft_compat.codemod.rules import (
     task_decorator,
     task_logger,
     task_options,
+    task_signals,
     unknown_tasks,
 )
 from weft_compat.codemod.rules.base import Rule
@@ -60,6 +63,8 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             result_reads.ResultReads,
             canvas.Canvas,
             beat.Beat,
+            beat_schedule.BeatSchedule,
+            installed_apps.InstalledApps,
             celery_app.CeleryApp,
             app_plumbing.AppPlumbing,
             signals.Signals,
@@ -79,6 +84,7 @@ ALL_RULES: tuple[type[Rule], ...] = tuple(
             task_arguments.TaskArguments,
             dispatch_helpers.DispatchHelpers,
             task_logger.TaskLogger,
+            task_signals.TaskSignals,
         ),
         key=lambda rule: rule.CODE,
     )

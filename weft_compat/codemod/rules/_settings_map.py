@@ -17,7 +17,12 @@ _ROUTING = "delete it and set queue= on the tasks that need one"
 _IMPORTS = "becomes WEFT_COMPAT['IMPORTS'] (the modules every worker imports at start)"
 _CONCURRENCY = "becomes WEFT_COMPAT['QUEUES'][queue]['concurrency']"
 _PREFETCH = "becomes WEFT_COMPAT['QUEUES'][queue]['prefetch_multiplier']"
-# Celery reads a naive eta in this zone; weft_compat refuses naive datetimes instead.
+# Celery reads crontab schedules and naive etas in this zone; weft_compat reads the
+# schedules in WEFT_COMPAT["TIMEZONE"] and refuses naive datetimes instead.
+_TIMEZONE = (
+    "becomes WEFT_COMPAT['TIMEZONE'] (the zone crontab schedules run in); weft_compat "
+    "refuses naive eta/expires datetimes rather than reading them in it"
+)
 _AWARE_ONLY = (
     "delete it once every eta/expires datetime is aware: weft_compat refuses naive ones "
     "rather than reading them in a default time zone"
@@ -38,12 +43,15 @@ MAPPING = {
     "RESULT_EXPIRES": "becomes WEFT_COMPAT['RESULT_EXPIRES'] (seconds or a timedelta)",
     "IMPORTS": _IMPORTS,
     "INCLUDE": _IMPORTS,
-    "RESULT_EXTENDED": "delete it: WeftSubmission.as_dict() always has the details",
+    "RESULT_EXTENDED": (
+        "becomes WEFT_COMPAT['RESULT_EXTENDED'] (True also stores each call's args, "
+        "kwargs, queue, worker host and start time with its outcome)"
+    ),
     "CACHE_BACKEND": _BROKER,
     "TASK_SERIALIZER": _JSON,
     "RESULT_SERIALIZER": _JSON,
     "ACCEPT_CONTENT": _JSON,
-    "TIMEZONE": _AWARE_ONLY,
+    "TIMEZONE": _TIMEZONE,
     "ENABLE_UTC": _AWARE_ONLY,
     "TASK_DEFAULT_QUEUE": "becomes WEFT_COMPAT['DEFAULT_QUEUE']",
     "TASK_ROUTES": _ROUTING,
@@ -90,6 +98,7 @@ CONF_KEYS = {
     "imports": _IMPORTS,
     "include": _IMPORTS,
     "result_expires": MAPPING["RESULT_EXPIRES"],
+    "result_extended": MAPPING["RESULT_EXTENDED"],
     "task_time_limit": MAPPING["TASK_TIME_LIMIT"],
     "task_default_queue": MAPPING["TASK_DEFAULT_QUEUE"],
 }

@@ -63,6 +63,8 @@ class Canvas(Rule):
         return updated_node
 
     def visit_Call(self, node: cst.Call) -> None:
+        if self.context.is_claimed(node):
+            return  # one enqueue (apply_async, WC104), a periodic task's (WC115)
         qualified = self.context.qualified_name(node.func)
         if qualified in PRIMITIVES:
             name = qualified.rpartition(".")[2]
@@ -72,8 +74,6 @@ class Canvas(Rule):
         if method is None:
             return
         receiver, name = method
-        if self.context.is_claimed(node):
-            return  # one enqueue (apply_async, WC104)
         is_task = self.context.task(receiver) is not None
         if name in SIGNATURE_METHODS and (is_task or self.context.kept_on_celery(receiver)):
             self.report(

@@ -23,7 +23,8 @@ DESCRIPTION = "the Celery app: Celery(...), config_from_object, autodiscover_tas
 _APP_METHODS = {
     "config_from_object": "settings move to WEFT_COMPAT; delete the call with the app",
     "config_from_envvar": "settings move to WEFT_COMPAT; delete the call with the app",
-    "autodiscover_tasks": "weft_compat imports each installed app's tasks.py itself; delete it",
+    "autodiscover_tasks": "weft_compat's Django app imports each installed app's tasks.py "
+    'itself (WC116 adds "weft_compat.django" to INSTALLED_APPS); delete it',
     "register_task": "register_task(MyTask) registers a WeftTaskBase subclass; this call "
     "was not rewritten because its argument is not an instance, built without arguments, "
     "of a class the codemod moves onto WeftTaskBase",
@@ -90,7 +91,8 @@ class CeleryApp(Rule):
             return  # rewritten by task_base_classes (WC111)
         if name in _APP_METHODS and self.context.is_app(receiver):
             self.report(node, f"{dotted(receiver)}.{name}(...): {_APP_METHODS[name]}")
-        elif self._is_app_part(receiver, "conf"):
+        elif self._is_app_part(receiver, "conf") and not self.context.is_claimed(node):
+            # (A claimed update held only the schedule: beat_schedule, WC115, rewrites it.)
             self.report(
                 node,
                 f"{dotted(receiver)}.{name}(...) configures Celery; move what "

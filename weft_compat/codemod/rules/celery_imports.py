@@ -26,7 +26,8 @@ OWNED = frozenset(
     }
 )  # fmt: skip
 TASK_MODULES = frozenset({"celery", "celery.app.task"})
-OWNED_MODULES = frozenset({"celery.exceptions", "celery.signals", "celery.schedules"})
+SIGNALS_MODULE = "celery.signals"
+OWNED_MODULES = frozenset({"celery.exceptions", SIGNALS_MODULE, "celery.schedules"})
 PACKAGES = frozenset({"celery", "django_celery_results"})
 _ADVICE = {
     "get_task_logger": "import it from weft_compat, alone on its line (WC114)",
@@ -67,6 +68,8 @@ class CeleryImports(Rule):
                 continue
             if name in OWNED or (module == LOG_MODULE and name == "get_task_logger" and moved):
                 continue
+            if f"{module}.{name}" == SIGNALS_MODULE:
+                continue  # ``from celery import signals``: WC117 and WC208 account for it
             advice = _ADVICE.get(name, "weft_compat has no counterpart; remove the dependency")
             self.report(alias, f"{module}.{name} is a Celery import: {advice}")
 

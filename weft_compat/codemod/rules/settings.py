@@ -2,7 +2,9 @@
 
 Only ``CELERY_TASK_ALWAYS_EAGER`` (a test mode) and ``CELERY_TASK_TIME_LIMIT`` (a
 default timeout) have counterparts; broker and result-backend settings have none,
-since Weft brings its own broker. Beat settings are reported by ``beat`` (WC206).
+since Weft brings its own broker. Beat settings are reported by ``beat`` (WC206), and a
+``CELERY_TIMEZONE`` that ``beat_schedule`` (WC115) moves into ``WEFT_COMPAT`` is not
+reported.
 """
 
 from __future__ import annotations
@@ -43,6 +45,8 @@ class Settings(Rule):
     def visit_Assign(self, node: cst.Assign) -> None:
         if self._depth:
             return  # assignments in functions are test overrides (override_settings rule)
+        if self.context.is_claimed(node):
+            return  # moved into WEFT_COMPAT (CELERY_TIMEZONE, by beat_schedule, WC115)
         for target in node.targets:
             if isinstance(target.target, cst.Name):
                 self._flag(target.target, target.target.value)
