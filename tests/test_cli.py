@@ -21,6 +21,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         "status",
         "revoke",
         "inspect",
+        "purge",
     }
 
 

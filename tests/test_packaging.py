@@ -56,6 +56,11 @@ def test_the_wheel_holds_every_guide_page(wheel: Path) -> None:
     assert pages <= names
     assert "weft_compat/py.typed" in names
     assert "weft_compat/django/static/weft_compat/progress.js" in names
+    templates = {
+        f"weft_compat/django/templates/weft_compat/operator/{name}.html"
+        for name in ("base", "calls", "call")
+    }
+    assert templates <= names
     assert not any(name.startswith("migration_guide/") for name in names)
 
 

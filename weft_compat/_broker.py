@@ -140,6 +140,7 @@ class Broker(Protocol):
         *,
         with_timestamps: Literal[True],
         after_timestamp: int | None = ...,
+        before_timestamp: int | None = ...,
         order: str = ...,
     ) -> list[tuple[str, int]]: ...
 

@@ -8,7 +8,8 @@ them for the process, and the environment supplies what it does not:
 `QUEUES` setting as JSON), `WEFT_COMPAT_IMPORTS` (the `IMPORTS` setting, module
 names separated by commas), `WEFT_COMPAT_CONTEXT_MODE` (`CONTEXT_MODE` in octal) and
 `WEFT_COMPAT_IDLE_TIMEOUT` and `WEFT_COMPAT_RESULT_EXPIRES` (seconds),
-`WEFT_COMPAT_BROKER` and `WEFT_COMPAT_BROKER_SCHEMA` (PostgreSQL).
+`WEFT_COMPAT_RESULT_EXTENDED` (`1` or `0`), `WEFT_COMPAT_BROKER` and
+`WEFT_COMPAT_BROKER_SCHEMA` (PostgreSQL).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "IMPORTS_ENV_VAR",
     "QUEUES_ENV_VAR",
     "RESULT_EXPIRES_ENV_VAR",
+    "RESULT_EXTENDED_ENV_VAR",
     "QueueConfig",
     "Settings",
     "configure",
@@ -64,6 +66,7 @@ IDLE_TIMEOUT_ENV_VAR = "WEFT_COMPAT_IDLE_TIMEOUT"
 BROKER_ENV_VAR = "WEFT_COMPAT_BROKER"
 BROKER_SCHEMA_ENV_VAR = "WEFT_COMPAT_BROKER_SCHEMA"
 RESULT_EXPIRES_ENV_VAR = "WEFT_COMPAT_RESULT_EXPIRES"
+RESULT_EXTENDED_ENV_VAR = "WEFT_COMPAT_RESULT_EXTENDED"
 # Celery's `result_expires` default: a day.
 DEFAULT_RESULT_EXPIRES: Final = 24 * 3600.0
 # How long a pool or mover started on demand waits without work before it leaves.
@@ -147,6 +150,9 @@ class Settings(BaseModel):
     QUEUES: dict[QueueName, QueueConfig] = Field(default_factory=dict)
     # Seconds a call's record (outcome, progress) is kept after it ended (0: for ever).
     RESULT_EXPIRES: Annotated[float, Field(ge=0)] = DEFAULT_RESULT_EXPIRES
+    # Whether workers also store each call's arguments, queue, lane, host and start time
+    # with its outcome (Celery's `result_extended`, off by default as there).
+    RESULT_EXTENDED: bool = False
     # Seconds a pool or mover started on demand stays without work (0: until stopped).
     IDLE_TIMEOUT: Annotated[float, Field(ge=0)] = DEFAULT_IDLE_TIMEOUT
     # The default base class of function tasks (Celery's `task_cls`), a dotted path.
@@ -259,6 +265,14 @@ def _seconds(variable: str, value: str) -> float:
         ) from None
 
 
+def _flag(variable: str, value: str) -> bool:
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise InvalidOptionValue(f"{variable}={value!r} is not a flag; set it to 1 or 0")
+
+
 # Environment variable → (settings key, parser), for processes without Django.
 _FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
     CONTEXT_ENV_VAR: ("CONTEXT", lambda _variable, value: value),
@@ -267,6 +281,7 @@ _FROM_ENVIRONMENT: Final[dict[str, tuple[str, Callable[[str, str], Any]]]] = {
     CONTEXT_MODE_ENV_VAR: ("CONTEXT_MODE", _octal),
     IDLE_TIMEOUT_ENV_VAR: ("IDLE_TIMEOUT", _seconds),
     RESULT_EXPIRES_ENV_VAR: ("RESULT_EXPIRES", _seconds),
+    RESULT_EXTENDED_ENV_VAR: ("RESULT_EXTENDED", _flag),
     BROKER_ENV_VAR: ("BROKER", lambda _variable, value: value),
     BROKER_SCHEMA_ENV_VAR: ("BROKER_SCHEMA", lambda _variable, value: value),
 }
@@ -312,6 +327,7 @@ def settings_environment() -> dict[str, str]:
         CONTEXT_MODE_ENV_VAR: format(settings.CONTEXT_MODE, "o"),
         IDLE_TIMEOUT_ENV_VAR: repr(settings.IDLE_TIMEOUT),
         RESULT_EXPIRES_ENV_VAR: repr(settings.RESULT_EXPIRES),
+        RESULT_EXTENDED_ENV_VAR: "1" if settings.RESULT_EXTENDED else "0",
     }
     context = context_path()
     if context is not None:

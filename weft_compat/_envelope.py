@@ -57,6 +57,9 @@ class Envelope:
     expires: float | None = None
     # Seconds the call's record is kept once it ends (0: for ever).
     result_expires: float | None = None
+    # Whether its outcome keeps its arguments, queue, host and start (`RESULT_EXTENDED`
+    # where it was enqueued; a worker whose own setting is on keeps them anyway).
+    result_extended: bool = False
     call_id: str | None = None
     # An isolated call submitted by a mover runs only if it takes this claim first (the
     # mover's claimed queue and the deferred message's id): the idempotency key.
@@ -124,6 +127,7 @@ _FIELD_TYPES: Final[dict[str, str]] = {
     "eta": "float | None",
     "expires": "float | None",
     "result_expires": "float | None",
+    "result_extended": "bool",
     "call_id": "str | None",
     "claim_queue": "str | None",
     "claim_id": "int | None",

@@ -14,6 +14,12 @@ masters, movers, isolated calls as they end); a marker in the broker keeps the o
 from repeating it. A record the index never heard of (a process lost between the outcome
 and the index) is found by a slower full sweep once a day. A handle of an expired call
 reads `UNKNOWN`, as Celery's reads PENDING once its result expired.
+
+Calls kept for ever (`RESULT_EXPIRES=0`) are indexed too, in `weft_compat.expiry.never`,
+which no sweep reads (a sweep skips any bucket whose suffix is not a number of seconds,
+so a worker of an older release sharing the broker leaves it alone as well): the index is
+then the list of every ended call, newest message last, which the operator's list of
+recent calls pages through (`_recent`).
 """
 
 from __future__ import annotations
@@ -27,9 +33,19 @@ from weft_compat._broker import PREFIX, call_record, get_broker
 from weft_compat._config import current_settings
 from weft_compat._states import READY_STATES
 
-__all__ = ["flush_ended", "maybe_sweep", "note_ended", "sweep"]
+__all__ = [
+    "EXPIRY_PREFIX",
+    "NEVER_BUCKET",
+    "calls_in",
+    "flush_ended",
+    "index_queues",
+    "maybe_sweep",
+    "note_ended",
+    "sweep",
+]
 
 EXPIRY_PREFIX: Final = f"{PREFIX}.expiry."
+NEVER_BUCKET: Final = f"{EXPIRY_PREFIX}never"
 SWEEP_MARKER: Final = f"{PREFIX}.sweep"
 SWEEP_SECONDS: Final = 60.0
 FULL_SWEEP_SECONDS: Final = 24 * 3600.0
@@ -46,9 +62,7 @@ def note_ended(call_id: str, seconds: float, *, batched: bool = False) -> None:
 
     `batched` holds the note until `flush_ended` (or a full batch), for pool processes.
     """
-    if seconds <= 0:
-        return
-    key = max(1, round(seconds))
+    key = max(1, round(seconds)) if seconds > 0 else 0  # 0: the bucket of calls kept for ever
     with _lock:
         _ended.setdefault(key, []).append(call_id)
         full = sum(len(calls) for calls in _ended.values()) >= _BATCH
@@ -63,7 +77,17 @@ def flush_ended() -> None:
         _ended.clear()
     broker = get_broker()
     for seconds, calls in held.items():
-        broker.write(f"{EXPIRY_PREFIX}{seconds}", json.dumps({"calls": calls}))
+        bucket = f"{EXPIRY_PREFIX}{seconds}" if seconds else NEVER_BUCKET
+        broker.write(bucket, json.dumps({"calls": calls}))
+
+
+def index_queues() -> list[str]:
+    """Every queue of the index: one per expiry in use, and the one of calls kept for ever."""
+    return [
+        bucket
+        for bucket in get_broker().list_queues(prefix=EXPIRY_PREFIX)
+        if bucket == NEVER_BUCKET or bucket.removeprefix(EXPIRY_PREFIX).isdigit()
+    ]
 
 
 def maybe_sweep() -> int:
@@ -116,7 +140,7 @@ def _sweep_bucket(bucket: str, cutoff: int) -> int:
         due = [(body, message_id) for body, message_id in entries if message_id < cutoff]
         if not due:
             return deleted
-        records = [call_record(call) for body, _ in due for call in _calls(body)]
+        records = [call_record(call) for body, _ in due for call in calls_in(body)]
         if records:
             deleted += len(records)
             broker.delete_from_queues(records)
@@ -151,7 +175,8 @@ def _is_outcome(body: str) -> bool:
         return False
 
 
-def _calls(body: str) -> list[str]:
+def calls_in(body: str) -> list[str]:
+    """The call ids an index message lists, in the order they ended."""
     try:
         calls = json.loads(body).get("calls")
     except (ValueError, AttributeError):

@@ -8,6 +8,7 @@ that explains what to do instead (`_option_names`); this module checks the value
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from typing import Annotated, Any, Final, Literal, Self
@@ -124,10 +125,15 @@ class CallOptions(BaseModel):
                 "isolated lane has; drop lane='pooled' or the limits"
             )
         for field in ("metadata", "headers"):
+            # Both travel as plain JSON (the call's envelope, Weft's TaskSpec), not as
+            # kombu's: a datetime there would pass here and fail at submission.
             try:
-                _serialization.encode(getattr(self, field))
+                json.dumps(getattr(self, field), allow_nan=False)
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"{field} must hold JSON values: {exc}") from exc
+                raise ValueError(
+                    f"{field} must hold plain JSON values (strings, numbers, booleans, "
+                    f"None, lists, dicts): {exc}"
+                ) from exc
         return self
 
     @property

@@ -2,19 +2,25 @@
 
 Weft hands a task's return value to the first reader only; Celery's result backend
 lets every view read it again. So each call has a record (a broker queue named after
-its id) that the worker appends to: the outcome (value or error) when the call ends,
-and notes such as a redelivery. Handles peek the record without consuming it. Both
+its id) that the worker appends to: the outcome (value or error, and when it ended)
+when the call ends, and notes such as a redelivery. With `RESULT_EXTENDED` (Celery's
+`result_extended`) the outcome also keeps the call's encoded arguments, queue, lane,
+host and start time (`extended`). Handles peek the record without consuming it. Both
 lanes write the same record, so a handle reads a call the same way whichever lane ran it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import socket
+import time
 from dataclasses import dataclass
 from typing import Any, Final
 
 from weft_compat._broker import call_record, get_broker
 from weft_compat._config import current_settings
+from weft_compat._envelope import Envelope
 from weft_compat._errors import TaskError
 from weft_compat._expiry import note_ended
 from weft_compat._states import FAILURE, READY_STATES, RETRY, REVOKED, SUCCESS
@@ -24,6 +30,7 @@ __all__ = [
     "SUBMITTED",
     "Outcome",
     "TaskError",
+    "extended",
     "forget_record",
     "note",
     "read_events",
@@ -49,7 +56,9 @@ class Outcome:
 
     `state` is SUCCESS, FAILURE or REVOKED; `value` is Celery-compatible JSON text;
     `status` is the raw Weft-style status (`completed`, `failed`, `timeout`,
-    `cancelled`, `killed`).
+    `cancelled`, `killed`). `date_done` is when it ended (Unix seconds); the rest is
+    stored only with `RESULT_EXTENDED`: `call`, the call's arguments as the envelope
+    encoded them (`{"args": [...], "kwargs": {...}}`), and where and when it ran.
     """
 
     state: str
@@ -57,6 +66,12 @@ class Outcome:
     error: TaskError | None = None
     status: str | None = None
     task: str | None = None
+    date_done: float | None = None
+    date_started: float | None = None
+    call: str | None = None
+    queue: str | None = None
+    lane: str | None = None
+    worker: str | None = None
 
     @property
     def raw_status(self) -> str:
@@ -70,8 +85,10 @@ class Outcome:
             body["error"] = self.error.to_record()
         if self.status is not None:
             body["status"] = self.status
-        if self.task is not None:
-            body["task"] = self.task
+        for name in _OPTIONAL:
+            value = getattr(self, name)
+            if value is not None:
+                body[name] = value
         return json.dumps(body)
 
     @classmethod
@@ -82,14 +99,43 @@ class Outcome:
             state=body["state"],
             value=body.get("value"),
             error=TaskError.from_record(error) if error else None,
-            status=body.get("status"),
-            task=body.get("task"),
+            **{name: body.get(name) for name in _OPTIONAL},
         )
 
     @classmethod
     def from_json(cls, text: str) -> Outcome:
         """Parse a stored outcome."""
         return cls.from_event(json.loads(text))
+
+
+# The fields a record holds only when they are set.
+_OPTIONAL: Final = (
+    "status",
+    "task",
+    "date_done",
+    "date_started",
+    "call",
+    "queue",
+    "lane",
+    "worker",
+)
+
+
+def extended(outcome: Outcome, envelope: Envelope, *, started: float | None = None) -> Outcome:
+    """`outcome` with the call's arguments, queue, lane, this host and `started` (Unix
+    seconds) when `RESULT_EXTENDED` is on where the call was enqueued (an isolated call's
+    worker reads the environment of Weft's manager, not the settings of the caller) or
+    in this worker; else `outcome` as it is."""
+    if not (envelope.result_extended or current_settings().RESULT_EXTENDED):
+        return outcome
+    return dataclasses.replace(
+        outcome,
+        date_started=started,
+        call=envelope.call,
+        queue=envelope.queue,
+        lane=envelope.lane,
+        worker=socket.gethostname(),
+    )
 
 
 def revoked(task: str | None, signal_name: str) -> Outcome:
@@ -116,11 +162,14 @@ def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcom
 def write_outcome(
     call_id: str, outcome: Outcome, *, expires: float | None = None, batched: bool = False
 ) -> None:
-    """Append the outcome of `call_id` to its record (once, by whoever ended the call).
+    """Append the outcome of `call_id` to its record (once, by whoever ended the call),
+    with the moment it ended unless it has one.
 
     The record expires `expires` seconds later (default: the `RESULT_EXPIRES` setting;
     0: never); `batched` lets a pool process index ended calls a batch at a time.
     """
+    if outcome.date_done is None:
+        outcome = dataclasses.replace(outcome, date_done=time.time())
     get_broker().write(call_record(call_id), outcome.to_json())
     seconds = current_settings().RESULT_EXPIRES if expires is None else expires
     note_ended(call_id, seconds, batched=batched)

@@ -33,6 +33,7 @@ _FROM_WEFT: Final[dict[str, str]] = {
     "cancelled": REVOKED,
     "killed": REVOKED,
     "expired": REVOKED,
+    "purged": REVOKED,  # removed from its queue by `weft-compat purge`
     "unknown": UNKNOWN,
 }
 

@@ -42,6 +42,7 @@ from weft_compat._states import (
     UNKNOWN,
     state_from_weft,
 )
+from weft_compat._timestamps import created_at, iso
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady, TaskRevokedError
 
 __all__ = ["WeftSubmission", "local_outcomes"]
@@ -377,7 +378,12 @@ class WeftSubmission:
         forget_record(self._tid)
 
     def as_dict(self) -> dict[str, Any]:
-        """A JSON-ready summary for views: tid, name, state, status, and result or errors."""
+        """A JSON-ready summary for views: tid, name, state, status, and result or errors.
+
+        Also when the call was created (read from its id; none for a Celery UUID), started
+        and ended (ISO 8601, UTC) as far as its record says, and with `RESULT_EXTENDED` its
+        `args`, `kwargs`, `queue` and `worker` (the host that ran it).
+        """
         location = self._location()
         status = location.status
         state = state_from_weft(status)
@@ -400,6 +406,7 @@ class WeftSubmission:
             body["errors"] = [error.as_dict() for error in self.errors]
         if shown != state and location.progress is not None:
             body["info"] = _serialization.json_ready(location.progress[1])
+        body.update(_when(self._tid, location.outcome))
         return body
 
     def __eq__(self, other: object) -> bool:
@@ -425,6 +432,28 @@ def _state_of(location: Location) -> str:
         if state != RETRY and location.status in {"running", "spawning"}:
             return state
     return state_from_weft(location.status)
+
+
+def _when(tid: str, outcome: Outcome | None) -> dict[str, Any]:
+    # The times a call has (creation from its id, the rest from its outcome), and what
+    # an extended outcome keeps of the call.
+    fields: dict[str, Any] = {}
+    created = created_at(tid)
+    if created is not None:
+        fields["date_created"] = iso(created)
+    if outcome is None:
+        return fields
+    if outcome.date_started is not None:
+        fields["date_started"] = iso(outcome.date_started)
+    if outcome.date_done is not None:
+        fields["date_done"] = iso(outcome.date_done)
+    if outcome.call is not None:
+        call = _decode(outcome.call)
+        fields["args"] = _serialization.json_ready(call.get("args", []))
+        fields["kwargs"] = _serialization.json_ready(call.get("kwargs", {}))
+        fields["queue"] = outcome.queue
+        fields["worker"] = outcome.worker
+    return fields
 
 
 def _task_result(tid: str, outcome: Outcome) -> TaskResult:

@@ -3,8 +3,9 @@
 `prepare_call` does everything that can fail because of the caller (signature,
 JSON encoding, options) and touches no broker, so a bad call is refused before
 anything is submitted; `dispatch` submits a prepared call (or, in a test mode, runs
-or records it). `enqueue`, `enqueue_on_commit` and `weft_compat.enqueue` all go
-through these two functions.
+or records it), between Celery's `before_task_publish` and `after_task_publish`.
+`enqueue`, `enqueue_on_commit` and `weft_compat.enqueue` all go through these two
+functions.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
@@ -22,6 +23,7 @@ from weft_compat._envelope import Envelope
 from weft_compat._lanes import lane
 from weft_compat._options import CallOptions
 from weft_compat._submission import WeftSubmission
+from weft_compat.signals import after_task_publish, before_task_publish
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -90,6 +92,7 @@ def prepare_call(
             if options.result_expires is not None
             else settings.RESULT_EXPIRES
         ),
+        result_extended=settings.RESULT_EXTENDED,
     )
     return PreparedCall(task, options, envelope, lane, config)
 
@@ -127,13 +130,66 @@ def _moment(value: float | datetime | None, now: float) -> float | None:
 
 
 def dispatch(prepared: PreparedCall) -> WeftSubmission:
-    """Submit a prepared call in its lane, or run/record it when a test mode is active."""
+    """Submit a prepared call in its lane, or run/record it when a test mode is active.
+
+    The publish signals go around a submission and a recorded call, not a call the
+    immediate mode runs (Celery's eager mode publishes nothing either).
+    """
     mode = _testmode.active_mode()
+    if mode is not None and not mode.publishes:
+        return mode.handle(prepared)
+    if not (before_task_publish.receivers or after_task_publish.receivers):
+        return _hand_over(prepared, mode)
+    name = prepared.task.name
+    message = _message(prepared)
+    properties = {"priority": prepared.options.priority}
+    before_task_publish.send(
+        sender=name, **message, properties=properties, declare=[], retry_policy={}
+    )
+    handle = _hand_over(prepared, mode)
+    message["headers"]["id"] = handle.tid
+    after_task_publish.send(sender=name, **message)
+    return handle
+
+
+def _hand_over(prepared: PreparedCall, mode: _testmode.Mode | None) -> WeftSubmission:
     if mode is not None:
         return mode.handle(prepared)
     # A call due later waits in the due lane, whichever lane it runs in then.
     where = lane("due") if prepared.envelope.eta is not None else lane(prepared.lane)
     return WeftSubmission(where.submit(prepared), prepared.task.name)
+
+
+def _message(prepared: PreparedCall) -> dict[str, Any]:
+    """The Celery message the publish signals describe: protocol 2's body and headers,
+    with what they mean here (the id is known once the call is submitted)."""
+    envelope = prepared.envelope
+    call = _serialization.decode(envelope.call)
+    args, kwargs = call["args"], call["kwargs"]
+    headers = {
+        "lang": "py",
+        "task": envelope.task,
+        "id": None,
+        "eta": _iso(envelope.eta),
+        "expires": _iso(envelope.expires),
+        "retries": envelope.attempt - 1,
+        "timelimit": [envelope.time_limit, envelope.soft_time_limit],
+        "ignore_result": envelope.ignore_result,
+        "argsrepr": repr(args),
+        "kwargsrepr": repr(kwargs),
+        **envelope.headers,  # the call's own headers, merged as Celery merges them
+    }
+    embed = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
+    return {
+        "body": (args, kwargs, embed),
+        "exchange": "",
+        "routing_key": envelope.queue,
+        "headers": headers,
+    }
+
+
+def _iso(moment: float | None) -> str | None:
+    return None if moment is None else datetime.fromtimestamp(moment, UTC).isoformat()
 
 
 def submit(

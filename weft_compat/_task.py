@@ -92,6 +92,12 @@ class WeftTask[**P, R]:
             self._instance._weft_task = self
         return self._instance
 
+    @property
+    def request(self) -> TaskRequest:
+        """The running call's request, as `self.request` reads it (Celery's
+        `task.request`, which signal receivers read from their `sender`)."""
+        return self.instance.request
+
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         """Run the task inline in this process, as calling a Celery task does (no hooks)."""
         request = TaskRequest(task_name=self.name, args=args, kwargs=kwargs, called_directly=True)

@@ -22,6 +22,11 @@ __all__ = ["Mode", "active_mode", "name_setting_modes", "pop", "push"]
 class Mode(Protocol):
     """A test mode turns a prepared call into a handle without submitting it to Weft."""
 
+    @property
+    def publishes(self) -> bool:
+        """Whether its calls count as published (the publish signals go around them)."""
+        ...
+
     def handle(self, prepared: PreparedCall) -> WeftSubmission: ...
 
 

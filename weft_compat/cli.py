@@ -1,8 +1,8 @@
 """The `weft-compat` console script: one entry point, a subcommand per job.
 
-`worker`, `beat`, `stop`, `status`, `revoke` and `inspect` need only the runtime; `migrate` and
-`explain` are the codemod's, which needs LibCST (`weft-compat[codemod]`). Each is
-imported only when asked for.
+`worker`, `beat`, `stop`, `status`, `revoke`, `inspect` and `purge` need only the runtime;
+`migrate` and `explain` are the codemod's, which needs LibCST (`weft-compat[codemod]`).
+Each is imported only when asked for.
 """
 
 from __future__ import annotations
@@ -67,6 +67,12 @@ def _inspect(arguments: list[str]) -> int:
     return inspect(arguments[1:])
 
 
+def _purge(arguments: list[str]) -> int:
+    from weft_compat.purge_command import main as purge
+
+    return purge(arguments[1:])
+
+
 # Subcommand → (what it does, how it runs; it receives the whole argument list).
 COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
     "migrate": ("rewrite Celery call sites and list what needs a human", _migrate),
@@ -77,6 +83,7 @@ COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
     "status": ("print a call's state, and its result or error: weft-compat status ID", _status),
     "revoke": ("stop a call (--kill: kill it): weft-compat revoke ID", _revoke),
     "inspect": ("per queue: waiting, running and deferred calls, and live workers", _inspect),
+    "purge": ("remove the calls waiting in a queue: weft-compat purge QUEUE", _purge),
 }
 
 

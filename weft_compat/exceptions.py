@@ -20,6 +20,7 @@ __all__ = [
     "DuplicateTaskName",
     "HandleNotBound",
     "InvalidCallArguments",
+    "InvalidCursor",
     "InvalidOptionValue",
     "InvalidTaskId",
     "InvalidTaskName",
@@ -89,6 +90,10 @@ class InvalidTaskName(WeftCompatError, TypeError):
 
 class InvalidTaskId(WeftCompatError, ValueError):
     """A task id that is neither a 19-digit Weft tid nor a UUID in Celery's form."""
+
+
+class InvalidCursor(WeftCompatError, ValueError):
+    """A cursor into the list of recent calls that no page of it handed out."""
 
 
 class ResultNotReady(WeftCompatError, ValueError):

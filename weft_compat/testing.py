@@ -24,7 +24,7 @@ import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from weft_compat import _serialization, _testmode
 from weft_compat._execute import run_call
@@ -49,6 +49,9 @@ def _local_tid() -> str:
 
 class ImmediateMode:
     """Runs every enqueued call inline; see `immediate()`."""
+
+    # As Celery's eager mode: the task signals are sent, the publish signals are not.
+    publishes: ClassVar[bool] = False
 
     def __init__(self, *, propagate: bool = False) -> None:
         self.propagate = propagate
@@ -88,6 +91,8 @@ class Recorder:
     """Records enqueued calls instead of running them; see `recording()`."""
 
     submissions: list[RecordedCall] = field(default_factory=list)
+    # A recorded call stands for a queued one: the publish signals go around it.
+    publishes: ClassVar[bool] = True
 
     def handle(self, prepared: PreparedCall) -> WeftSubmission:
         """Record the call and return a handle that stays PENDING."""

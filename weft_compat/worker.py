@@ -14,17 +14,19 @@ from __future__ import annotations
 import json
 import os
 import time
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from weft_compat import _registry
 from weft_compat._broker import get_broker
 from weft_compat._client import get_client
 from weft_compat._envelope import Envelope
-from weft_compat._execute import CallResult, run_call
+from weft_compat._execute import CallResult, announce_expired, run_call
 from weft_compat._expiry import maybe_sweep
 from weft_compat._manager import note_activity
 from weft_compat._outcome import (
     SUBMITTED,
+    extended,
     note,
     read_events,
     read_outcome,
@@ -69,9 +71,10 @@ def run(payload: Any = None, config: Any = None) -> Any:
             )
         if read_outcome(envelope.call_id) is not None:
             return None  # Revoked (or otherwise ended) while this attempt waited.
+    started = time.time()
     result = execute(envelope, request_id=record, settings_module=settings)
     if record is not None:
-        finish(envelope, record, result)
+        finish(envelope, record, result, started=started)
     maybe_sweep()
     note_activity()
     if result.exception is not None and result.retry is None:
@@ -90,8 +93,9 @@ def serve_call(envelope: Envelope, record: str, *, settings_module: str | None) 
     """
     if settled(read_events(record), envelope.attempt):
         return
+    started = time.time()
     result = execute(envelope, request_id=record, settings_module=settings_module)
-    finish(envelope, record, result, batched=True)
+    finish(envelope, record, result, batched=True, started=started)
 
 
 def prepare(config: WorkerConfig, settings_module: str | None) -> None:
@@ -110,8 +114,9 @@ def execute(
 ) -> CallResult:
     """Run the call in this prepared worker, whose Django settings are `settings_module`.
 
-    A call whose `expires` moment has passed is not started and ends `REVOKED`; one
-    queued for another Django project (or for one this worker is not) is refused.
+    A call whose `expires` moment has passed is not started and ends `REVOKED` (after
+    `task_revoked`, as Celery's worker sends it); one queued for another Django project
+    (or for one this worker is not) is refused.
     """
     tid = request_id or "?"
     call_received(envelope.task, tid)
@@ -125,21 +130,37 @@ def _execute(
     envelope: Envelope, *, request_id: str | None, settings_module: str | None
 ) -> CallResult:
     if is_expired(envelope):
+        if envelope.settings_module == settings_module:
+            with _call_scope(settings_module):  # receivers may use the database
+                announce_expired(envelope, request_id)
         return CallResult(expired_outcome(envelope))
     if envelope.settings_module != settings_module:
         return CallResult(refused_outcome(envelope.task, envelope.settings_module, settings_module))
-    if settings_module:
-        from weft_compat.django.worker import django_call
-
-        with django_call(settings_module):
-            return run_call(envelope, request_id=request_id)
-    return run_call(envelope, request_id=request_id)
+    with _call_scope(settings_module):
+        return run_call(envelope, request_id=request_id)
 
 
-def finish(envelope: Envelope, record: str, result: CallResult, *, batched: bool = False) -> None:
+def _call_scope(settings_module: str | None) -> AbstractContextManager[None]:
+    # Django's fresh connections around a call, in a worker of a Django project.
+    if not settings_module:
+        return nullcontext()
+    from weft_compat.django.worker import django_call
+
+    return django_call(settings_module)
+
+
+def finish(
+    envelope: Envelope,
+    record: str,
+    result: CallResult,
+    *,
+    batched: bool = False,
+    started: float | None = None,
+) -> None:
     """Store the call's outcome on its record, or schedule the retry it asked for.
 
-    `batched`: a pool process indexes the ended call for expiry with the next batch.
+    `batched`: a pool process indexes the ended call for expiry with the next batch;
+    `started`: when the call started (Unix seconds), kept with `RESULT_EXTENDED`.
     """
     if result.retry is not None:
         task = _registry.lookup(envelope.task)
@@ -147,7 +168,8 @@ def finish(envelope: Envelope, record: str, result: CallResult, *, batched: bool
         schedule_retry(envelope, record, result.retry, result.outcome, need)
         return
     # An ignored result is stored as SUCCESS without a value: the state, nothing more.
-    write_outcome(record, result.outcome, expires=envelope.result_expires, batched=batched)
+    outcome = extended(result.outcome, envelope, started=started)
+    write_outcome(record, outcome, expires=envelope.result_expires, batched=batched)
 
 
 def _take_claim(envelope: Envelope) -> bool:

@@ -157,9 +157,10 @@ def test_the_code_form_adds_entries_next_to_the_settings() -> None:
     name = add_periodic_task(10.0, broker_tasks.add, args=(1, 2), name="ten", expires=5)
     add_beat_schedule({"hourly": {"task": ADD, "schedule": crontab(minute=0), "args": (3, 4)}})
     unnamed = add_periodic_task(timedelta(hours=1), ADD, args=(5, 6))
+    loud = add_periodic_task(60, ADD, args=(1,), kwargs={"y": 2})
     entries = bound({"daily": {"task": ADD, "schedule": crontab(0, 0), "args": (0, 0)}})
-    assert name == "ten" and unnamed == f"{ADD}(5, 6)"
-    assert [entry.name for entry in entries] == ["daily", "ten", "hourly", unnamed]
+    assert name == "ten" and unnamed == f"{ADD}(5, 6)" and loud == f"{ADD}(1, y=2)"
+    assert [entry.name for entry in entries] == ["daily", "ten", "hourly", unnamed, loud]
     assert entries[1].expires_after == 5
 
 

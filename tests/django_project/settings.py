@@ -54,6 +54,8 @@ if _postgres_listening(POSTGRES_HOST, 5432):
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 ROOT_URLCONF = "tests.django_project.urls"
+# The operator pages' templates ship in weft_compat.django's `templates/`.
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP_DIRS": True}]
 # The live server (pytest-django's `live_server`) serves the apps' static files here,
 # the progress widget among them.
 STATIC_URL = "static/"

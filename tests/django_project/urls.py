@@ -1,4 +1,5 @@
-"""The test project's URLs: weft_compat's task URLs under `tasks/`, and a widget page."""
+"""The test project's URLs: weft_compat's task URLs under `tasks/`, its operator pages
+under `ops/calls/`, and a widget page."""
 
 from __future__ import annotations
 
@@ -8,5 +9,6 @@ from tests.django_project.pages import progress_page
 
 urlpatterns: list[URLPattern | URLResolver] = [
     path("tasks/", include("weft_compat.django.urls")),
+    path("ops/calls/", include("weft_compat.django.operator_urls")),
     path("progress/<str:tid>/", progress_page),
 ]

@@ -113,6 +113,8 @@ def test_an_unknown_option_on_the_bare_decorator_path_is_refused_before_decorati
         ({"queue": "no spaces"}, "queue='no spaces'"),
         ({"cpu_percent": 0}, "cpu_percent=0"),
         ({"metadata": {"when": object()}}, "metadata"),
+        ({"metadata": {"sent": datetime(2030, 1, 1, tzinfo=UTC)}}, "metadata must hold plain JSON"),
+        ({"metadata": {"ratio": float("nan")}}, "metadata must hold plain JSON"),
         ({"max_retries": -1}, "max_retries=-1"),
         ({"autoretry_for": (ValueError, "KeyError")}, "'KeyError' is not an exception class"),
         ({"autoretry_for": "ValueError"}, "tuple of exception classes"),
@@ -210,3 +212,9 @@ def test_a_pooled_lane_refuses_per_call_resource_limits() -> None:
 def test_an_unknown_lane_is_refused_with_the_value() -> None:
     with pytest.raises(InvalidOptionValue, match="'threads'"):
         define(lane="threads")
+
+
+def test_headers_that_are_not_plain_json_are_refused_before_anything_is_sent() -> None:
+    task = define()
+    with pytest.raises(InvalidOptionValue, match="headers must hold plain JSON"):
+        task.using(headers={"sent": datetime(2030, 1, 1, tzinfo=UTC)})

@@ -48,7 +48,7 @@ def add_periodic_task(
         raise TypeError(
             f"add_periodic_task(task={task!r}) needs a weft task or its registered name"
         )
-    key = name or (task_name if not args and not kwargs else f"{task_name}{tuple(args)!r}")
+    key = name or _default_name(task_name, tuple(args), dict(kwargs or {}))
     raw = {
         "task": task_name,
         "schedule": schedule,
@@ -59,6 +59,14 @@ def add_periodic_task(
     }
     _entries[key] = parse_entry(key, raw, "add_periodic_task(...)")
     return key
+
+
+def _default_name(task_name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    # The call as written, as Celery names an unnamed entry by its signature.
+    if not args and not kwargs:
+        return task_name
+    shown = [repr(value) for value in args] + [f"{key}={value!r}" for key, value in kwargs.items()]
+    return f"{task_name}({', '.join(shown)})"
 
 
 def add_beat_schedule(schedule: Mapping[str, Any]) -> None:

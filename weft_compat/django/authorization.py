@@ -25,7 +25,7 @@ from django.http import HttpRequest
 from weft_compat._submission import WeftSubmission
 from weft_compat.django.conf import WeftCompatImproperlyConfigured, get_settings
 
-__all__ = ["Action", "Policy", "allows", "staff_only"]
+__all__ = ["Action", "Policy", "allows", "is_staff", "staff_only"]
 
 Action = Literal["status", "result", "revoke"]
 Policy = Callable[[HttpRequest, WeftSubmission, Action], bool]
@@ -33,10 +33,15 @@ Policy = Callable[[HttpRequest, WeftSubmission, Action], bool]
 logger = logging.getLogger(__name__)
 
 
-def staff_only(request: HttpRequest, submission: WeftSubmission, action: Action) -> bool:
-    """Allow active staff users every action, and nobody else anything."""
+def is_staff(request: HttpRequest) -> bool:
+    """Whether the request comes from an active staff user (as the admin site asks)."""
     user = getattr(request, "user", None)
     return bool(user is not None and user.is_active and user.is_staff)
+
+
+def staff_only(request: HttpRequest, submission: WeftSubmission, action: Action) -> bool:
+    """Allow active staff users every action, and nobody else anything."""
+    return is_staff(request)
 
 
 def allows(request: HttpRequest, submission: WeftSubmission, action: Action) -> bool:

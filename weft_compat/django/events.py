@@ -43,12 +43,18 @@ STREAM_SECONDS: Final = 300.0
 _PREAMBLE: Final = "retry: 2000\n\n"
 
 
+# What only a request allowed the `"result"` action sees: what the call returned or
+# raised, and what it was called with (`RESULT_EXTENDED`), which is as sensitive.
+_RESULT_FIELDS: Final = ("result", "errors", "args", "kwargs")
+
+
 def status_body(submission: WeftSubmission, *, with_result: bool) -> dict[str, Any]:
-    """`submission.as_dict()`, without `result` and `errors` unless `with_result`."""
+    """`submission.as_dict()`, without `result`, `errors`, `args` and `kwargs` unless
+    `with_result`."""
     body = submission.as_dict()
     if not with_result:
-        body.pop("result", None)
-        body.pop("errors", None)
+        for name in _RESULT_FIELDS:
+            body.pop(name, None)
     return body
 
 

@@ -1,8 +1,9 @@
 """The task URLs' views: a call's status as JSON or as a stream of events, and revoke.
 
 `GET <tid>/` answers `WeftSubmission.as_dict()` with AsyncResult's field names
-(`state`, `ready`, `successful`, `info`, `retries`), plus `result` or `errors` only
-when the policy allows the `"result"` action; `?format=celery-progress` answers
+(`state`, `ready`, `successful`, `info`, `retries`, the `date_*` times), plus `result`
+or `errors`, and with `RESULT_EXTENDED` the call's `args` and `kwargs`, only when the
+policy allows the `"result"` action; `?format=celery-progress` answers
 celery-progress's shape instead, so a front-end written for it keeps working.
 `GET <tid>/events/` streams the same body as Server-Sent Events until the call is
 ready (`events`). `POST <tid>/revoke/` (CSRF-protected) stops the call, `kill=1`

@@ -10,6 +10,7 @@ one call that crashes its process cannot crash the pool for ever.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Final
 
@@ -20,6 +21,7 @@ from weft_compat._outcome import (
     REDELIVERED,
     Outcome,
     TaskError,
+    extended,
     note,
     read_events,
     settled,
@@ -86,11 +88,16 @@ def end_call(
     """Store `outcome` for a held call (unless it already has one) and drop the call.
 
     `record` is the call's id when the message's own id differs (a retry's attempt);
-    `body`, the call's message, says how long its record is kept.
+    `body`, the call's message, says how long its record is kept, and what
+    `RESULT_EXTENDED` keeps of the call (its start went with its process).
     """
     record = record or str(call_id)
     events = read_events(record)
     if not any(event.get("state") in READY_STATES for event in events):
+        # A message that is no envelope keeps the outcome alone (`release` drops it).
+        with contextlib.suppress(WeftCompatError, ValueError, TypeError):
+            if body is not None:
+                outcome = extended(outcome, Envelope.from_json(body))
         write_outcome(record, outcome, expires=expires_of(body) if body else None)
     get_broker().delete_message_ids(running, [call_id])
 
