@@ -36,7 +36,7 @@ from weft_compat.beat._ticker import Ticker, next_due
 from weft_compat.beat._ticks import latest_claims
 from weft_compat.due._registry import ensure_mover
 from weft_compat.exceptions import WeftCompatError
-from weft_compat.pool.command import import_modules
+from weft_compat.pool.command import add_include_argument, import_modules
 
 __all__ = ["add_arguments", "describe_schedule", "main", "run_beat"]
 
@@ -50,14 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--list", action="store_true", help="print the schedule and exit")
     parser.add_argument("--format", choices=("text", "json"), default="text")
     parser.add_argument("--context", help="the Weft context directory (default: settings)")
-    parser.add_argument(
-        "--include",
-        "-I",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="modules to import first (tasks, add_periodic_task calls); added to IMPORTS",
-    )
+    add_include_argument(parser, "modules to import first: tasks, add_periodic_task calls")
     parser.add_argument(
         "--loglevel", "-l", type=str.upper, choices=LEVELS, help="log level (default: WARNING)"
     )

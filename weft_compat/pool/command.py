@@ -29,7 +29,7 @@ from weft_compat.pool._registry import master_payload
 from weft_compat.pool.master import serve
 from weft_compat.shutdown import main as stop_main
 
-__all__ = ["add_arguments", "import_modules", "run_worker"]
+__all__ = ["add_arguments", "add_include_argument", "import_modules", "run_worker"]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -44,15 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="calls each pool process may claim at once (default: the QUEUES setting, else 4)",
     )
     parser.add_argument("--context", help="the Weft context directory (default: settings)")
-    parser.add_argument(
-        "--include",
-        "-I",
-        action="append",
-        default=[],
-        metavar="MODULE",
-        help="task modules the pool processes import, as Celery's -I (repeat or "
-        "comma-separate; added to the IMPORTS setting)",
-    )
+    add_include_argument(parser, "task modules the pool processes import, as Celery's -I")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--detach", action="store_true", help="start the pool and return")
     mode.add_argument("--stop", action="store_true", help="shut the queue's pools down")
@@ -76,6 +68,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         choices=LEVELS,
         help="log each call (received, succeeded, failed, retried) at INFO, as "
         "`celery worker -l`; default: warnings and errors only",
+    )
+
+
+def add_include_argument(parser: argparse.ArgumentParser, what: str) -> None:
+    """`--include` / `-I MODULE`: modules to import first (`import_modules` imports them)."""
+    parser.add_argument(
+        "--include",
+        "-I",
+        action="append",
+        default=[],
+        metavar="MODULE",
+        help=f"{what} (repeat or comma-separate; added to the IMPORTS setting)",
     )
 
 
