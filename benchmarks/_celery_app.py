@@ -32,3 +32,17 @@ def _noop(value: int) -> int:
 
 # Registered by call rather than as a decorator: Celery has no type information.
 noop = app.task(name="bench.celery_noop")(_noop)
+
+
+def _total(values: list[int]) -> int:
+    """Sum a chord header's results: the workflow benchmark's callback."""
+    return sum(values)
+
+
+def _increment(value: int) -> int:
+    """Add one: each link of the workflow benchmark's chain."""
+    return value + 1
+
+
+total = app.task(name="bench.celery_total")(_total)
+increment = app.task(name="bench.celery_increment")(_increment)

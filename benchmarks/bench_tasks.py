@@ -41,3 +41,15 @@ def retries_once(self: Any, value: int) -> int:
     if self.request.retries == 0:
         raise self.retry(countdown=0)
     return value
+
+
+@weft_task
+def total(values: list[int]) -> int:
+    """Sum a chord header's results: the workflow benchmark's callback."""
+    return sum(values)
+
+
+@weft_task
+def increment(value: int) -> int:
+    """Add one: each link of the workflow benchmark's chain."""
+    return value + 1

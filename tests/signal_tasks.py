@@ -3,7 +3,9 @@
 Workers import this module as they import any task module of the process that started
 them (it defines a task), so the receivers below are connected there too, which is
 where the migration guide tells projects to put theirs. Each receiver appends what it
-saw, as one JSON line, to the journal file the call names as its first argument.
+saw, as one JSON line, to the journal file the call names as its first argument (the
+publish receivers only for calls enqueued with the header `journal`, so the tests that
+count the task signals see those alone).
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from typing import Any
 
 from weft_compat import weft_task
 from weft_compat.signals import (
+    after_task_publish,
+    before_task_publish,
     task_failure,
     task_postrun,
     task_prerun,
@@ -89,3 +93,15 @@ def _revoked(request: Any, terminated: bool, signum: Any, expired: bool, **_: An
 @task_postrun.connect(sender=signalled)
 def _postrun(task_id: str, args: list[Any], retval: Any, state: str, **_: Any) -> None:
     _note(args[0], "task_postrun", task_id=task_id, state=state, retval=repr(retval))
+
+
+@before_task_publish.connect(sender=signalled.name)
+def _before_publish(body: Any, headers: dict[str, Any], **_: Any) -> None:
+    if headers.get("journal"):
+        _note(body[0][0], "before_task_publish", id=headers["id"], retries=headers["retries"])
+
+
+@after_task_publish.connect(sender=signalled.name)
+def _after_publish(body: Any, headers: dict[str, Any], **_: Any) -> None:
+    if headers.get("journal"):
+        _note(body[0][0], "after_task_publish", id=headers["id"], retries=headers["retries"])

@@ -29,10 +29,12 @@ if TYPE_CHECKING:
     from weft_compat._tasklog import get_task_logger
     from weft_compat.beat._code import add_beat_schedule, add_periodic_task
     from weft_compat.beat._crontab import crontab
+    from weft_compat.canvas import Step, WorkflowSubmission, chain, chord, group
 
 __all__ = [
     "CeleryNameRemoved",
     "ExceptionInfo",
+    "Step",
     "TaskError",
     "UnsupportedOption",
     "WeftCompatError",
@@ -40,8 +42,11 @@ __all__ = [
     "WeftSubmission",
     "WeftTask",
     "WeftTaskBase",
+    "WorkflowSubmission",
     "add_beat_schedule",
     "add_periodic_task",
+    "chain",
+    "chord",
     "configure",
     "crontab",
     "current_task",
@@ -49,6 +54,7 @@ __all__ = [
     "enqueue_on_commit",
     "get_task",
     "get_task_logger",
+    "group",
     "register_task",
     "update_state",
     "weft_task",
@@ -59,6 +65,11 @@ __all__ = [
 # pydantic, kombu), which a command that only reads source files never needs.
 _RUNTIME: Final = {
     "ExceptionInfo": "weft_compat._taskclass",
+    "Step": "weft_compat.canvas",
+    "WorkflowSubmission": "weft_compat.canvas",
+    "chain": "weft_compat.canvas",
+    "chord": "weft_compat.canvas",
+    "group": "weft_compat.canvas",
     "TaskError": "weft_compat._outcome",
     "WeftDeferredSubmission": "weft_compat._deferred",
     "WeftSubmission": "weft_compat._submission",
@@ -85,6 +96,8 @@ _CELERY_NAMES: Final = {
     "apply_async": "WeftTask.using(...).enqueue",
     "AsyncResult": "WeftSubmission.from_tid",
     "send_task": "enqueue",
+    "signature": "Step (task.step(...))",
+    "GroupResult": "WorkflowSubmission.from_id",
 }
 
 

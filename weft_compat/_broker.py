@@ -30,12 +30,16 @@ __all__ = [
     "claimed_queue",
     "control_queue",
     "get_broker",
+    "join_prefix",
+    "join_queue",
     "pending_queue",
     "pool_bell",
     "pool_key",
     "registry_queue",
     "running_queue",
     "wait_for_change",
+    "workflow_prefix",
+    "workflow_queue",
 ]
 
 PREFIX: Final = "weft_compat"
@@ -77,6 +81,26 @@ def registry_queue(queue: str) -> str:
     return f"{PREFIX}.pool.{queue}"
 
 
+def workflow_queue(workflow_id: str) -> str:
+    """The queue holding a workflow's plan and its joins' markers (`canvas`)."""
+    return f"{workflow_prefix()}{workflow_id}"
+
+
+def workflow_prefix() -> str:
+    """The name prefix of every workflow's queue."""
+    return f"{PREFIX}.workflow."
+
+
+def join_queue(workflow_id: str, join: int) -> str:
+    """The queue holding the filled slots of a workflow's join `join`."""
+    return f"{join_prefix()}{workflow_id}.{join}"
+
+
+def join_prefix() -> str:
+    """The name prefix of every join's slots queue."""
+    return f"{PREFIX}.join."
+
+
 # Deferred calls (countdown, eta, retries) wait here until a mover submits them.
 DUE_QUEUE: Final = f"{PREFIX}.due"
 # The movers' registry (one message per mover, as pools have).
@@ -105,6 +129,13 @@ MOVER_BELL: Final = "mover"
 def control_queue(master_tid: str) -> str:
     """The queue a pool master reads revoke and shutdown requests from."""
     return f"{PREFIX}.control.{master_tid}"
+
+
+class QueueStat(Protocol):
+    """How many messages a queue holds (SimpleBroker's `QueueStats`)."""
+
+    @property
+    def pending(self) -> int: ...
 
 
 class Broker(Protocol):
@@ -176,6 +207,8 @@ class Broker(Protocol):
     def insert_messages(self, records: Iterable[tuple[str, str, int]]) -> None: ...
 
     def generate_timestamp(self) -> int: ...
+
+    def get_queue_stat(self, queue: str) -> QueueStat: ...
 
     def list_queues(self, *, prefix: str | None = None) -> list[str]: ...
 

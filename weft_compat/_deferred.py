@@ -55,6 +55,11 @@ class WeftDeferredSubmission:
         """The call's Celery-style state; raises before the commit."""
         return self._bound().state
 
+    @property
+    def owner(self) -> str | None:
+        """The id of the user who enqueued the call; raises before the commit."""
+        return self._bound().owner
+
     def status(self) -> str | None:
         """The raw Weft status; raises before the commit."""
         return self._bound().status()

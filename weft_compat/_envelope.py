@@ -65,6 +65,11 @@ class Envelope:
     # mover's claimed queue and the deferred message's id): the idempotency key.
     claim_queue: str | None = None
     claim_id: int | None = None
+    # The id of the user who enqueued the call (`_owner`), read by handles while it waits
+    # and copied into its outcome when it ends.
+    owner: str | None = None
+    # A workflow step: the workflow's id and the step's index in its plan (`canvas`).
+    workflow: dict[str, Any] | None = None
     version: int = ENVELOPE_VERSION
 
     def to_payload(self) -> dict[str, Any]:
@@ -131,6 +136,8 @@ _FIELD_TYPES: Final[dict[str, str]] = {
     "call_id": "str | None",
     "claim_queue": "str | None",
     "claim_id": "int | None",
+    "owner": "str | None",
+    "workflow": "dict | None",
     "version": "int",
 }
 assert set(_FIELD_TYPES) == set(Envelope.__dataclass_fields__)

@@ -27,8 +27,8 @@ from weft_compat._envelope import Envelope
 from weft_compat._errors import TaskError
 from weft_compat._outcome import Outcome
 from weft_compat._progress import running
-from weft_compat._registry import lookup
 from weft_compat._retry import RetryPlan, run_with_autoretry
+from weft_compat._revoked import announce_revoked
 from weft_compat._states import FAILURE, RETRY, SUCCESS
 from weft_compat._taskclass import ExceptionInfo
 from weft_compat._worker_config import resolve_task
@@ -43,7 +43,6 @@ from weft_compat.signals import (
     task_postrun,
     task_prerun,
     task_retry,
-    task_revoked,
     task_success,
 )
 
@@ -204,22 +203,7 @@ def _after(
 def announce_expired(envelope: Envelope, request_id: str | None) -> None:
     """Send `task_revoked` for a call not started because it expired (Celery's worker
     sends it as it discards the call), if its task is registered here."""
-    task = lookup(envelope.task) if task_revoked.receivers else None
-    if task is None:
-        return
-    try:
-        call = _serialization.decode(envelope.call)
-    except ValueError:
-        call = {}
-    request = TaskRequest(
-        task_name=task.name,
-        args=call.get("args", ()),
-        kwargs=call.get("kwargs"),
-        id=request_id,
-        retries=envelope.attempt - 1,
-        headers=envelope.headers,
-    )
-    task_revoked.send(sender=task, request=request, terminated=False, signum=None, expired=True)
+    announce_revoked(envelope.task, request_id, envelope, expired=True)
 
 
 def _hook(hook: Callable[..., Any], *arguments: Any) -> None:

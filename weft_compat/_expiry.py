@@ -13,7 +13,8 @@ Sweeps run about once a minute in whichever weft_compat worker gets to it first 
 masters, movers, isolated calls as they end); a marker in the broker keeps the others
 from repeating it. A record the index never heard of (a process lost between the outcome
 and the index) is found by a slower full sweep once a day. A handle of an expired call
-reads `UNKNOWN`, as Celery's reads PENDING once its result expired.
+reads `UNKNOWN`, as Celery's reads PENDING once its result expired. The daily sweep also
+drops workflows' plans (`canvas`) older than twice the longest expiry.
 
 Calls kept for ever (`RESULT_EXPIRES=0`) are indexed too, in `weft_compat.expiry.never`,
 which no sweep reads (a sweep skips any bucket whose suffix is not a number of seconds,
@@ -29,7 +30,7 @@ import threading
 import time
 from typing import Final
 
-from weft_compat._broker import PREFIX, call_record, get_broker
+from weft_compat._broker import PREFIX, call_record, get_broker, join_queue, workflow_prefix
 from weft_compat._config import current_settings
 from weft_compat._states import READY_STATES
 
@@ -163,6 +164,21 @@ def _sweep_unindexed(cutoff: int) -> int:
         ended = any(_is_outcome(body) for body, _ in events)
         if ended and max(message_id for _, message_id in events) < cutoff:
             stale.append(record)
+    if stale:
+        broker.delete_from_queues(stale)
+    return len(stale) + _sweep_workflows(cutoff)
+
+
+def _sweep_workflows(cutoff: int) -> int:
+    # A workflow's plan is kept while its steps may still read it: it goes, with what is
+    # left of its joins, once its id is older than twice the longest expiry.
+    broker = get_broker()
+    stale = []
+    for queue in broker.list_queues(prefix=workflow_prefix()):
+        workflow_id = queue.removeprefix(workflow_prefix())
+        if workflow_id.isdigit() and int(workflow_id) < cutoff:
+            stale.append(queue)
+            stale += broker.list_queues(prefix=join_queue(workflow_id, 0)[:-1])
     if stale:
         broker.delete_from_queues(stale)
     return len(stale)

@@ -13,13 +13,24 @@ from weft.client import CommandTimeoutError, TaskResult
 from weft_compat._client import get_client
 from weft_compat._lane import ENDED, Lane, Location, Seen
 from weft_compat._manager import submit_isolated
-from weft_compat._outcome import SUBMITTED, read_outcome, revoked, write_outcome
-from weft_compat._taskspec import TASK_METADATA
+from weft_compat._outcome import OWNED, SUBMITTED, note, read_outcome, revoked, write_outcome
+from weft_compat._taskspec import OWNER_METADATA, TASK_METADATA, with_owner
 
 if TYPE_CHECKING:
     from weft_compat._submit import PreparedCall
 
 __all__ = ["IsolatedLane"]
+
+
+def _owner(metadata: Any, events: list[dict[str, Any]]) -> str | None:
+    # In the spec's metadata once the task has started; before, on the record: the note
+    # written at submission, or the link a mover wrote.
+    if isinstance(metadata, dict) and isinstance(metadata.get(OWNER_METADATA), str):
+        return str(metadata[OWNER_METADATA])
+    for event in reversed(events):
+        if event.get("event") in (OWNED, SUBMITTED) and isinstance(event.get("owner"), str):
+            return str(event["owner"])
+    return None
 
 
 def _task_name(metadata: Any, events: list[dict[str, Any]], weft_name: str | None) -> str | None:
@@ -39,9 +50,18 @@ class IsolatedLane(Lane):
     name = "isolated"
 
     def submit(self, prepared: PreparedCall) -> str:
-        """Submit the call's Weft task, built from its task's template."""
-        payload = {"payload": prepared.envelope.to_payload()}
-        return submit_isolated(prepared.task.taskspec_template, payload).tid
+        """Submit the call's Weft task, built from its task's template.
+
+        A call with an owner has it noted on its record too: Weft shows the task's
+        metadata only once the task has started, and until then handles read the note
+        (one broker write, next to the process the call costs).
+        """
+        envelope = prepared.envelope
+        template = with_owner(prepared.task.taskspec_template, envelope.owner)
+        tid = submit_isolated(template, {"payload": envelope.to_payload()}).tid
+        if envelope.owner is not None:
+            note(tid, OWNED, owner=envelope.owner)
+        return tid
 
     def locate(self, seen: Seen) -> Location | None:
         """The call's Weft task, if Weft knows it."""
@@ -49,7 +69,10 @@ class IsolatedLane(Lane):
         if snapshot is None or snapshot.status == "unknown":
             return None
         return seen.at(
-            "isolated", snapshot.status, _task_name(snapshot.metadata, seen.events, snapshot.name)
+            "isolated",
+            snapshot.status,
+            _task_name(snapshot.metadata, seen.events, snapshot.name),
+            owner=_owner(snapshot.metadata, seen.events),
         )
 
     def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
@@ -62,7 +85,7 @@ class IsolatedLane(Lane):
         else:
             task.kill()
         if read_outcome(record) is None:
-            write_outcome(record, revoked(location.name, signal_name))
+            write_outcome(record, revoked(location.name, signal_name, owner=location.owner))
         return True
 
     def wait(self, attempt: str, timeout: float | None) -> TaskResult:

@@ -13,6 +13,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
+from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome
 
 if TYPE_CHECKING:
@@ -38,6 +39,10 @@ class Location:
     # The id of the call's current attempt: its own id, a retry's due message, a Weft tid.
     attempt: str | None = None
     retries: int = 0
+    # The id of the user who enqueued the call, as its envelope or outcome records it.
+    owner: str | None = None
+    # The call's envelope where the lane holds it (waiting to be due, in a pool's queues).
+    envelope: Envelope | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +55,19 @@ class Seen:
     progress: tuple[str, Any] | None
     retries: int
 
-    def at(self, lane: LaneName, status: str, name: str | None) -> Location:
-        """The location of the call found in `lane` with `status`."""
+    def at(
+        self,
+        lane: LaneName,
+        status: str,
+        name: str | None,
+        *,
+        owner: str | None = None,
+        envelope: Envelope | None = None,
+    ) -> Location:
+        """The location of the call found in `lane` with `status` (and the owner and
+        envelope the lane holds it with)."""
+        if owner is None and envelope is not None:
+            owner = envelope.owner
         return Location(
             status,
             name,
@@ -59,6 +75,8 @@ class Seen:
             progress=self.progress,
             attempt=self.attempt,
             retries=self.retries,
+            owner=owner,
+            envelope=envelope,
         )
 
 

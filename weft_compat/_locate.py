@@ -16,6 +16,9 @@ from weft_compat._lanes import LANES
 from weft_compat._outcome import SUBMITTED, outcome_in, read_events, read_outcome
 from weft_compat._progress import latest_state
 
+# The record event of a workflow step waiting for the steps before it (`canvas`).
+WAITING = "waiting"
+
 __all__ = ["Location", "current_attempt", "locate"]
 
 
@@ -44,7 +47,9 @@ def locate(call_id: str) -> Location:
     retries = sum(1 for event in events if event.get("state") == "RETRY")
     outcome = outcome_in(events)
     if outcome is not None:
-        return Location(outcome.raw_status, outcome.task, outcome, retries=retries)
+        return Location(
+            outcome.raw_status, outcome.task, outcome, retries=retries, owner=outcome.owner
+        )
     attempt = current_attempt(call_id, events)
     if not attempt.isdigit():
         # A Celery (UUID) id no lane has run: nothing but a record can know it.
@@ -56,5 +61,11 @@ def locate(call_id: str) -> Location:
             return found
     outcome = read_outcome(call_id)
     if outcome is not None:
-        return Location(outcome.raw_status, outcome.task, outcome, retries=retries)
+        return Location(
+            outcome.raw_status, outcome.task, outcome, retries=retries, owner=outcome.owner
+        )
+    for event in events:
+        if event.get("event") == WAITING:
+            # A workflow step whose turn has not come: its handle is PENDING, not unknown.
+            return Location("created", event.get("task"), retries=retries)
     return Location(None)

@@ -47,6 +47,7 @@ CALL_OPTIONS: Final = frozenset(
         "eta",
         "expires",
         "result_expires",
+        "owner",
     }
 )
 
@@ -78,7 +79,8 @@ DECORATOR_OPTIONS: Final = frozenset(
         "base",
     }
     | RETRY_OPTIONS
-    | (CALL_OPTIONS - {"headers", "database", "countdown", "eta"})
+    # `owner` is a call's alone: a custom task class may well have an attribute of that name.
+    | (CALL_OPTIONS - {"headers", "database", "countdown", "eta", "owner"})
 )
 
 _NO_CANVAS = "canvas parent/child tracking does not exist on Weft; remove it"
@@ -147,6 +149,11 @@ def _refusal(
 def check_decorator_option_names(options: Mapping[str, Any]) -> None:
     """Raise `UnsupportedOption` for the first option `@weft_task` does not accept."""
     for option in options:
+        if option in CALL_OPTIONS - DECORATOR_OPTIONS and option not in REFUSED_OPTIONS:
+            raise UnsupportedOption(
+                f"task option {option!r} is chosen per call, not per task; use "
+                f"task.using({option}=...).enqueue(...) (see {CALLING_GUIDE}#per-call-options)"
+            )
         if option not in DECORATOR_OPTIONS:
             raise _refusal(
                 option, DECORATOR_OPTIONS, REFUSED_OPTIONS, where="task", guide=DECORATOR_GUIDE

@@ -26,6 +26,7 @@ from pydantic import (
 
 from weft_compat import _serialization
 from weft_compat._option_names import DECORATOR_GUIDE, check_call_option_names
+from weft_compat._owner import MAX_OWNER_LENGTH, owner_id
 from weft_compat.exceptions import InvalidOptionValue, UnsupportedOption
 
 __all__ = ["CallOptions", "TaskConfig", "build_call_options", "build_task_config"]
@@ -80,6 +81,14 @@ class CallOptions(BaseModel):
     # Seconds the call's record is kept after it ends (Celery's `result_expires`, which
     # Celery sets app-wide only); 0 keeps it for ever.
     result_expires: Seconds | None = None
+    # The user who enqueued the call (a user's `pk`, or an id), as text; by default the
+    # current request's user (`_owner`).
+    owner: Annotated[str, Field(min_length=1, max_length=MAX_OWNER_LENGTH)] | None = None
+
+    @field_validator("owner", mode="before")
+    @classmethod
+    def _owner_id(cls, value: Any) -> Any:
+        return None if value is None else owner_id(value)
 
     @field_validator("result_expires", mode="before")
     @classmethod

@@ -3,10 +3,11 @@
 Weft hands a task's return value to the first reader only; Celery's result backend
 lets every view read it again. So each call has a record (a broker queue named after
 its id) that the worker appends to: the outcome (value or error, and when it ended)
-when the call ends, and notes such as a redelivery. With `RESULT_EXTENDED` (Celery's
-`result_extended`) the outcome also keeps the call's encoded arguments, queue, lane,
-host and start time (`extended`). Handles peek the record without consuming it. Both
-lanes write the same record, so a handle reads a call the same way whichever lane ran it.
+when the call ends, and notes such as a redelivery. The outcome keeps the id of the user
+who enqueued the call (`owner`), and with `RESULT_EXTENDED` (Celery's `result_extended`)
+the call's encoded arguments, queue, lane, host and start time too (`extended`). Handles
+peek the record without consuming it. Both lanes write the same record, so a handle reads
+a call the same way whichever lane ran it.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from weft_compat._expiry import note_ended
 from weft_compat._states import FAILURE, READY_STATES, RETRY, REVOKED, SUCCESS
 
 __all__ = [
+    "OWNED",
     "REDELIVERED",
     "SUBMITTED",
     "Outcome",
@@ -43,6 +45,9 @@ __all__ = [
 
 # An event that is not a state: the call's worker was lost and the call went back.
 REDELIVERED: Final = "redelivered"
+# An event naming the user who enqueued an isolated call (`owner`), which Weft shows in
+# the task's metadata only once the task has started.
+OWNED: Final = "owned"
 # An event linking a deferred isolated call to the Weft task that runs it (`attempt_id`)
 # and the due message it came from (`due`).
 SUBMITTED: Final = "submitted"
@@ -56,8 +61,9 @@ class Outcome:
 
     `state` is SUCCESS, FAILURE or REVOKED; `value` is Celery-compatible JSON text;
     `status` is the raw Weft-style status (`completed`, `failed`, `timeout`,
-    `cancelled`, `killed`). `date_done` is when it ended (Unix seconds); the rest is
-    stored only with `RESULT_EXTENDED`: `call`, the call's arguments as the envelope
+    `cancelled`, `killed`). `date_done` is when it ended (Unix seconds); `owner` the
+    id of the user who enqueued the call, if one was recorded; the rest is stored only
+    with `RESULT_EXTENDED`: `call`, the call's arguments as the envelope
     encoded them (`{"args": [...], "kwargs": {...}}`), and where and when it ran.
     """
 
@@ -72,6 +78,7 @@ class Outcome:
     queue: str | None = None
     lane: str | None = None
     worker: str | None = None
+    owner: str | None = None
 
     @property
     def raw_status(self) -> str:
@@ -118,14 +125,17 @@ _OPTIONAL: Final = (
     "queue",
     "lane",
     "worker",
+    "owner",
 )
 
 
 def extended(outcome: Outcome, envelope: Envelope, *, started: float | None = None) -> Outcome:
-    """`outcome` with the call's arguments, queue, lane, this host and `started` (Unix
-    seconds) when `RESULT_EXTENDED` is on where the call was enqueued (an isolated call's
-    worker reads the environment of Weft's manager, not the settings of the caller) or
-    in this worker; else `outcome` as it is."""
+    """`outcome` with the call's owner, and with its arguments, queue, lane, this host
+    and `started` (Unix seconds) when `RESULT_EXTENDED` is on where the call was enqueued
+    (an isolated call's worker reads the environment of Weft's manager, not the settings
+    of the caller) or in this worker."""
+    if envelope.owner is not None and outcome.owner is None:
+        outcome = dataclasses.replace(outcome, owner=envelope.owner)
     if not (envelope.result_extended or current_settings().RESULT_EXTENDED):
         return outcome
     return dataclasses.replace(
@@ -138,15 +148,19 @@ def extended(outcome: Outcome, envelope: Envelope, *, started: float | None = No
     )
 
 
-def revoked(task: str | None, signal_name: str) -> Outcome:
-    """The outcome of a call stopped (`TERM`) or killed (`KILL`) on request."""
+def revoked(task: str | None, signal_name: str, *, owner: str | None = None) -> Outcome:
+    """The outcome of a call (of the user `owner`) stopped (`TERM`) or killed (`KILL`) on
+    request."""
     status = "killed" if signal_name == "KILL" else "cancelled"
-    return Outcome(REVOKED, status=status, task=task)
+    return Outcome(REVOKED, status=status, task=task, owner=owner)
 
 
-def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcome:
-    """The `FAILURE` of a call of `task` queued for the Django settings `wanted`, which a
-    worker of the settings `served` (None: no Django project) refuses."""
+def refused_outcome(
+    task: str, wanted: str | None, served: str | None, *, owner: str | None = None
+) -> Outcome:
+    """The `FAILURE` of a call of `task` (by the user `owner`) queued for the Django
+    settings `wanted`, which a worker of the settings `served` (None: no Django project)
+    refuses."""
     error = TaskError(
         exception_class_path="weft_compat.exceptions.CallRefused",
         message=(
@@ -156,7 +170,7 @@ def refused_outcome(task: str, wanted: str | None, served: str | None) -> Outcom
         ),
         traceback="",
     )
-    return Outcome(FAILURE, error=error, task=task)
+    return Outcome(FAILURE, error=error, task=task, owner=owner)
 
 
 def write_outcome(

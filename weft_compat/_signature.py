@@ -60,12 +60,18 @@ class CallChecker:
             if parameter.annotation is not empty and not isinstance(parameter.annotation, str)
         }
 
-    def check(self, task_name: str, args: Sequence[Any], kwargs: Mapping[str, Any]) -> None:
-        """Raise `InvalidCallArguments` if the call does not fit the function."""
+    def check(
+        self, task_name: str, args: Sequence[Any], kwargs: Mapping[str, Any], *, leading: int = 0
+    ) -> None:
+        """Raise `InvalidCallArguments` if the call does not fit the function.
+
+        `leading`: how many values the call receives later, before `args` (a workflow
+        step's previous result); they take part in binding, not in type validation.
+        """
         if not self._bind_arguments:
             return
         try:
-            bound = self.signature.bind(*args, **kwargs)
+            bound = self.signature.bind(*([_LATER] * leading), *args, **kwargs)
         except TypeError as exc:
             raise InvalidCallArguments(
                 f"{task_name}{self.signature} cannot take the arguments "
@@ -75,10 +81,10 @@ class CallChecker:
             return
         for name, value in bound.arguments.items():
             adapter = self._adapters.get(name)
-            if adapter is None:
+            if adapter is None or value is _LATER:
                 continue
             kind = self.signature.parameters[name].kind
-            values = _spread(kind, value)
+            values = [item for item in _spread(kind, value) if item is not _LATER]
             try:
                 for item in values:
                     adapter.validate_python(item, strict=True)
@@ -89,6 +95,9 @@ class CallChecker:
                     f"declares {_type_name(self.signature.parameters[name].annotation)}: "
                     f"{first['msg']}"
                 ) from None
+
+
+_LATER: Any = object()  # A value a workflow step receives when it starts.
 
 
 def _spread(kind: inspect._ParameterKind, value: Any) -> list[Any]:

@@ -4,13 +4,16 @@ A handle is just an id and a name, so a view can rebuild it from the id alone
 (`WeftSubmission.from_tid`), whichever lane runs the call. Every read looks up where
 the call stands (`_locate`): its record once it has ended, else the pool's queues or
 Weft's own status. Nothing is cached, so two handles of one id in two processes always
-agree. An id nothing knows is `UNKNOWN`, never `PENDING`.
+agree. An id nothing knows is `UNKNOWN`, never `PENDING`. A revoke made through a handle
+sends Celery's `task_revoked` in the revoking process (`_revoked`).
 """
 
 from __future__ import annotations
 
 import math
 import re
+import signal
+import threading
 import time
 import uuid
 from typing import Any, Final, Literal
@@ -30,6 +33,7 @@ from weft_compat._outcome import (
     read_events,
     read_outcome,
 )
+from weft_compat._revoked import announce_revoked
 from weft_compat._states import (
     FAILURE,
     PENDING,
@@ -45,7 +49,7 @@ from weft_compat._states import (
 from weft_compat._timestamps import created_at, iso
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady, TaskRevokedError
 
-__all__ = ["WeftSubmission", "local_outcomes"]
+__all__ = ["WeftSubmission", "local_outcomes", "local_owners", "local_tid"]
 
 _TID: Final = re.compile(r"\d{19}")
 # Celery's ids: str(uuid4()), so ids stored before a migration still read (`UNKNOWN`).
@@ -55,10 +59,25 @@ _ERROR_FIELDS: Final = frozenset({"exception_class_path", "message", "traceback"
 _OUTCOME_POLL_SECONDS: Final = 0.02
 _OUTCOME_GRACE_SECONDS: Final = 2.0
 _REVOKE_WAIT_SECONDS: Final = 10.0
+# Raw statuses of a call whose process a revoke signals (Celery's `terminated`).
+_RUNNING: Final = frozenset({"spawning", "running"})
+_SIGNUMS: Final = {"TERM": int(signal.SIGTERM), "KILL": int(signal.SIGKILL)}
 
 # Outcomes of calls run or recorded in this process by a test mode (tid → outcome;
 # None while a recorded call is pending). Handles look here before asking Weft.
 local_outcomes: dict[str, Outcome | None] = {}
+# The owners of those calls that have one (tid → the owner's id).
+local_owners: dict[str, str] = {}
+_tid_lock = threading.Lock()
+_previous_tid = 0
+
+
+def local_tid() -> str:
+    """A fresh id in Weft's 19-digit form, unique in this process (for the test modes)."""
+    global _previous_tid
+    with _tid_lock:
+        _previous_tid = max(_previous_tid + 1, time.time_ns())
+        return str(_previous_tid).rjust(19, "0")[-19:]
 
 
 def _check_tid(tid: object) -> str:
@@ -100,13 +119,21 @@ class WeftSubmission:
             self._name = locate(self._tid).name
         return self._name
 
+    @property
+    def owner(self) -> str | None:
+        """The id of the user who enqueued the call (its `owner` option, else the request's
+        user), as text; None when none was recorded or the id is unknown."""
+        if self._tid in local_outcomes:
+            return local_owners.get(self._tid)
+        return locate(self._tid).owner
+
     def status(self) -> str | None:
         """The raw Weft-style status (`queued`, `running`, `completed`, ...); None if unknown."""
         if self._tid in local_outcomes:
             outcome = local_outcomes[self._tid]
             if outcome is None:
                 return "queued"
-            return "completed" if outcome.state == SUCCESS else "failed"
+            return outcome.raw_status
         return locate(self._tid).status
 
     @property
@@ -342,11 +369,17 @@ class WeftSubmission:
         return locate(self._tid).retries
 
     def stop(self) -> None:
-        """Cancel the call if queued, or stop it if running (Celery's `revoke`)."""
+        """Cancel the call if queued, or stop it if running (Celery's `revoke`).
+
+        Sends `task_revoked` here once the call is revoked, if it had not ended.
+        """
         self._revoke("TERM")
 
     def kill(self) -> None:
-        """End the call's process at once (`revoke(terminate=True, signal="SIGKILL")`)."""
+        """End the call's process at once (`revoke(terminate=True, signal="SIGKILL")`).
+
+        Sends `task_revoked` here once the call is revoked, if it had not ended.
+        """
         self._revoke("KILL")
 
     def _revoke(self, signal_name: Literal["TERM", "KILL"]) -> None:
@@ -356,6 +389,7 @@ class WeftSubmission:
         if location.lane is None:
             return  # Ended, or unknown: nothing to stop.
         if lane(location.lane).revoke(location, self._tid, signal_name):
+            self._announce_revoked(location, signal_name)
             return
         # A call that was due is being submitted by a mover right now: follow it to
         # the lane it went to, and stop it there.
@@ -368,13 +402,30 @@ class WeftSubmission:
             if location.lane is not None and lane(location.lane).revoke(
                 location, self._tid, signal_name
             ):
+                self._announce_revoked(location, signal_name)
                 return
             if time.monotonic() > deadline:
                 raise TimeoutError(f"task {self._tid} could not be revoked while it was submitted")
 
+    def _announce_revoked(self, location: Location, signal_name: Literal["TERM", "KILL"]) -> None:
+        # Celery's `terminated` and `signum` say whether the call's process was signalled;
+        # a call cancelled where it waited was not.
+        if location.status in _ENDED:
+            return  # Weft had ended it already (a time limit): nothing was revoked.
+        terminated = location.status in _RUNNING
+        announce_revoked(
+            location.name or self._name,
+            self._tid,
+            location.envelope,
+            retries=location.retries,
+            terminated=terminated,
+            signum=_SIGNUMS[signal_name] if terminated else None,
+        )
+
     def forget(self) -> None:
         """Delete the stored outcome of the call (Celery's `forget`)."""
         local_outcomes.pop(self._tid, None)
+        local_owners.pop(self._tid, None)
         forget_record(self._tid)
 
     def as_dict(self) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import dataclasses
 import os
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from weft_compat import _serialization, _testmode
@@ -22,8 +22,9 @@ from weft_compat._config import Lane, QueueConfig, Settings, current_settings, m
 from weft_compat._envelope import Envelope
 from weft_compat._lanes import lane
 from weft_compat._options import CallOptions
-from weft_compat._submission import WeftSubmission
-from weft_compat.signals import after_task_publish, before_task_publish
+from weft_compat._owner import current_owner
+from weft_compat._publish import before_publish
+from weft_compat._submission import WeftSubmission, local_owners
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -59,10 +60,14 @@ def resolve_lane(options: CallOptions, settings: Settings) -> tuple[str, Lane, Q
 
 
 def prepare_call(
-    task: WeftTask[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any]
+    task: WeftTask[Any, Any], args: Sequence[Any], kwargs: Mapping[str, Any], *, leading: int = 0
 ) -> PreparedCall:
-    """Validate and encode one call; raises before anything is submitted."""
-    task.checker.check(task.name, args, kwargs)
+    """Validate and encode one call; raises before anything is submitted.
+
+    `leading`: values a workflow step receives when it starts, before `args`. The call's
+    owner is its `owner` option, else the user the current request acts for (`_owner`).
+    """
+    task.checker.check(task.name, args, kwargs, leading=leading)
     call = _serialization.encode_call(task.name, args, kwargs)
     _serialization.check_size(task.name, call, args, kwargs, limit=message_limit())
     options = task.options
@@ -93,6 +98,7 @@ def prepare_call(
             else settings.RESULT_EXPIRES
         ),
         result_extended=settings.RESULT_EXTENDED,
+        owner=options.owner if options.owner is not None else current_owner(),
     )
     return PreparedCall(task, options, envelope, lane, config)
 
@@ -137,59 +143,23 @@ def dispatch(prepared: PreparedCall) -> WeftSubmission:
     """
     mode = _testmode.active_mode()
     if mode is not None and not mode.publishes:
-        return mode.handle(prepared)
-    if not (before_task_publish.receivers or after_task_publish.receivers):
         return _hand_over(prepared, mode)
-    name = prepared.task.name
-    message = _message(prepared)
-    properties = {"priority": prepared.options.priority}
-    before_task_publish.send(
-        sender=name, **message, properties=properties, declare=[], retry_policy={}
-    )
+    publication = before_publish(prepared.envelope, priority=prepared.options.priority)
     handle = _hand_over(prepared, mode)
-    message["headers"]["id"] = handle.tid
-    after_task_publish.send(sender=name, **message)
+    if publication is not None:
+        publication.published(handle.tid)
     return handle
 
 
 def _hand_over(prepared: PreparedCall, mode: _testmode.Mode | None) -> WeftSubmission:
     if mode is not None:
-        return mode.handle(prepared)
+        handle = mode.handle(prepared)
+        if prepared.envelope.owner is not None:
+            local_owners[handle.tid] = prepared.envelope.owner
+        return handle
     # A call due later waits in the due lane, whichever lane it runs in then.
     where = lane("due") if prepared.envelope.eta is not None else lane(prepared.lane)
     return WeftSubmission(where.submit(prepared), prepared.task.name)
-
-
-def _message(prepared: PreparedCall) -> dict[str, Any]:
-    """The Celery message the publish signals describe: protocol 2's body and headers,
-    with what they mean here (the id is known once the call is submitted)."""
-    envelope = prepared.envelope
-    call = _serialization.decode(envelope.call)
-    args, kwargs = call["args"], call["kwargs"]
-    headers = {
-        "lang": "py",
-        "task": envelope.task,
-        "id": None,
-        "eta": _iso(envelope.eta),
-        "expires": _iso(envelope.expires),
-        "retries": envelope.attempt - 1,
-        "timelimit": [envelope.time_limit, envelope.soft_time_limit],
-        "ignore_result": envelope.ignore_result,
-        "argsrepr": repr(args),
-        "kwargsrepr": repr(kwargs),
-        **envelope.headers,  # the call's own headers, merged as Celery merges them
-    }
-    embed = {"callbacks": None, "errbacks": None, "chain": None, "chord": None}
-    return {
-        "body": (args, kwargs, embed),
-        "exchange": "",
-        "routing_key": envelope.queue,
-        "headers": headers,
-    }
-
-
-def _iso(moment: float | None) -> str | None:
-    return None if moment is None else datetime.fromtimestamp(moment, UTC).isoformat()
 
 
 def submit(

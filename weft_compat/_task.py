@@ -34,6 +34,7 @@ from weft_compat._submit import submit
 from weft_compat._taskclass import WeftTaskBase, class_options, task_class_for
 from weft_compat._taskspec import taskspec_template
 from weft_compat._worker_config import WorkerConfig, task_config
+from weft_compat.canvas._steps import Step
 from weft_compat.exceptions import CeleryNameRemoved, UnsupportedOption
 
 if TYPE_CHECKING:
@@ -47,9 +48,10 @@ _RENAMED: Final[Mapping[str, tuple[str, str]]] = {
     "delay": ("enqueue(*args, **kwargs)", "calling.md#delay"),
     "apply_async": ("using(**options).enqueue(*args, **kwargs)", "calling.md#apply_async"),
     "AsyncResult": ("weft_compat.WeftSubmission.from_tid(tid)", "results.md"),
-    "s": ("", "canvas.md"),
-    "si": ("", "canvas.md"),
-    "signature": ("", "canvas.md"),
+    "s": ("step(*args, **kwargs)", "canvas.md"),
+    "si": ("fixed_step(*args, **kwargs)", "canvas.md"),
+    "signature": ("step(*args, **kwargs)", "canvas.md"),
+    "subtask": ("step(*args, **kwargs)", "canvas.md"),
     "map": ("", "canvas.md"),
     "starmap": ("", "canvas.md"),
     "chunks": ("", "canvas.md"),
@@ -124,6 +126,15 @@ class WeftTask[**P, R]:
 
         return enqueue_on_commit(self, args, kwargs)
 
+    def step(self, *args: Any, **kwargs: Any) -> Step:
+        """A partial call for a workflow (Celery's `s`): it receives the previous step's
+        result as its first argument, before `args`."""
+        return Step(self, args, kwargs)
+
+    def fixed_step(self, *args: Any, **kwargs: Any) -> Step:
+        """A call for a workflow that takes no previous result (Celery's `si`)."""
+        return Step(self, args, kwargs, immutable=True)
+
     def using(self, **options: Any) -> WeftTask[P, R]:
         """Return a copy with per-call options changed; this task is not modified."""
         check_call_option_names(options)
@@ -171,7 +182,10 @@ class WeftTask[**P, R]:
         if replacement:
             advice = f"use {self.name}.{replacement} instead"
         else:
-            advice = "canvas primitives have no Weft equivalent; enqueue the next call explicitly"
+            advice = (
+                f"{attribute} has no workflow equivalent; enqueue a group(...) of "
+                f"{self.name}.step(...) instead"
+            )
         raise CeleryNameRemoved(
             f"WeftTask has no Celery {attribute!r}: {advice} (see migration_guide/{page})"
         )

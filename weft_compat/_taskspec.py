@@ -5,7 +5,9 @@ the memory and CPU limits, the metadata Weft shows, and the worker configuration
 the worker may import, `_worker_config`) as the function's keyword argument. A mover
 submitting a deferred isolated call rebuilds its TaskSpec with `deferred_taskspec`: the
 due message contributes only those data fields, checked one by one, never a spec, so a
-message cannot make Weft run anything but the worker.
+message cannot make Weft run anything but the worker. A call's owner (the user who
+enqueued it) goes into its own TaskSpec's metadata (`with_owner`), where a handle reads it
+from Weft's snapshot while the call waits or runs.
 """
 
 from __future__ import annotations
@@ -20,12 +22,21 @@ from weft_compat._worker_config import WorkerConfig
 if TYPE_CHECKING:
     from weft_compat._options import CallOptions
 
-__all__ = ["TASK_METADATA", "WORKER_TARGET", "deferred_taskspec", "taskspec_template"]
+__all__ = [
+    "OWNER_METADATA",
+    "TASK_METADATA",
+    "WORKER_TARGET",
+    "deferred_taskspec",
+    "taskspec_template",
+    "with_owner",
+]
 
 # The Weft function target every isolated-lane call runs (weft_compat/worker.py).
 WORKER_TARGET: Final = "weft_compat.worker:run"
 # The metadata key holding the call's task name (Weft's own name for it may be its tid).
 TASK_METADATA: Final = "weft_compat.task"
+# The metadata key holding the id of the user who enqueued the call (`_owner`).
+OWNER_METADATA: Final = "weft_compat.owner"
 _LIMITS: Final = {"memory_mb": (1, 2**31), "cpu_percent": (1, 100)}
 
 
@@ -89,6 +100,13 @@ def deferred_taskspec(task: str, message: Any, config: WorkerConfig) -> dict[str
     if not isinstance(metadata, dict) or not _is_json(metadata):
         metadata = {}
     return _taskspec(task, timeout, limits, {**metadata, TASK_METADATA: task}, config)
+
+
+def with_owner(taskspec: dict[str, Any], owner: str | None) -> dict[str, Any]:
+    """`taskspec` with `owner` in its metadata (a copy; the task's template is shared)."""
+    if owner is None:
+        return taskspec
+    return {**taskspec, "metadata": {**taskspec.get("metadata", {}), OWNER_METADATA: owner}}
 
 
 def _positive_number(value: Any) -> bool:

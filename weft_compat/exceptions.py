@@ -35,6 +35,8 @@ __all__ = [
     "UnsupportedOption",
     "WeftCompatError",
     "WorkerLostError",
+    "WorkflowFailed",
+    "WorkflowStopped",
 ]
 
 GUIDE = "migration_guide"
@@ -163,3 +165,11 @@ class MaxRetriesExceededError(WeftCompatError):
 
 class TaskRevokedError(WeftCompatError):
     """The call was revoked: stopped on request, or not started before it expired."""
+
+
+class WorkflowStopped(TaskRevokedError):
+    """A workflow step that never ran: an earlier step failed, or the workflow was revoked."""
+
+
+class WorkflowFailed(WeftCompatError):
+    """A workflow waited on with `WorkflowSubmission.wait()` failed; names the step."""

@@ -33,7 +33,7 @@ from weft_compat._expiry import flush_ended
 from weft_compat._outcome import Outcome, write_outcome
 from weft_compat._states import REVOKED
 from weft_compat.exceptions import WeftCompatError
-from weft_compat.pool._release import expires_of, record_of, task_of
+from weft_compat.pool._release import expires_of, owner_of, record_of, task_of
 
 __all__ = ["Waiting", "main", "purge", "waiting_calls"]
 
@@ -87,7 +87,9 @@ def purge(calls: Sequence[Waiting]) -> list[str]:
         for call in calls:
             if broker.delete_message_ids(call.source, [call.message_id]) != 1:
                 continue
-            outcome = Outcome(REVOKED, status=PURGED_STATUS, task=task_of(call.body))
+            outcome = Outcome(
+                REVOKED, status=PURGED_STATUS, task=task_of(call.body), owner=owner_of(call.body)
+            )
             write_outcome(call.record, outcome, expires=expires_of(call.body), batched=True)
             purged.append(call.record)
     finally:

@@ -2,9 +2,12 @@
 
 In the worker (both lanes) and in the `immediate` test mode, around each attempt of a
 call: `task_prerun`, then `task_success`, `task_failure` or `task_retry` (each after the
-task class's matching hook), then `task_postrun`; `task_revoked` for a call that
-expired before it started. In the caller, around the one submission path:
-`before_task_publish` and `after_task_publish`. Each is sent with the keyword arguments
+task class's matching hook), then `task_postrun`. `task_revoked` for a call that
+expired before it started, in the worker that picks it up or the mover it expired in,
+and for a revoke by request in the process that revokes (`_revoked`).
+`before_task_publish` and `after_task_publish` where a call is published (`_publish`):
+in the caller, around the one submission path; in the worker, around a retry's next
+attempt; in the scheduler that claims a periodic tick. Each is sent with the keyword arguments
 Celery sends it with (migration_guide/signals.md lists them); the `sender` of a task
 signal is the task (`WeftTask`), of a publish signal the task's name, so
 `@task_success.connect(sender=send_receipt)` filters as it does in Celery.
@@ -207,10 +210,11 @@ class Signal:
         return f"<Signal: {self.name}>"
 
 
-# In the caller, around submission (`_submit.dispatch`); sender: the task's name.
+# Where a call is published (`_publish`: an enqueue, a retry, a tick); sender: its name.
 before_task_publish: Final = Signal("before_task_publish")
 after_task_publish: Final = Signal("after_task_publish")
-# Where the call runs (`_execute`, `worker`); sender: the task.
+# Where the call runs (`_execute`, `worker`), `task_revoked` also where it is revoked or
+# expires (`_revoked`); sender: the task.
 task_prerun: Final = Signal("task_prerun")
 task_postrun: Final = Signal("task_postrun")
 task_success: Final = Signal("task_success")

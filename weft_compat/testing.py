@@ -18,8 +18,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
-import threading
-import time
 import unittest
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,23 +26,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from weft_compat import _serialization, _testmode
 from weft_compat._execute import run_call
-from weft_compat._submission import WeftSubmission, local_outcomes
+from weft_compat._submission import WeftSubmission, local_outcomes, local_tid
 
 if TYPE_CHECKING:
     from weft_compat._submit import PreparedCall
 
 __all__ = ["ImmediateMode", "ModeScope", "RecordedCall", "Recorder", "immediate", "recording"]
-
-_tid_lock = threading.Lock()
-_previous = 0
-
-
-def _local_tid() -> str:
-    """A fresh id in Weft's 19-digit form, unique in this process."""
-    global _previous
-    with _tid_lock:
-        _previous = max(_previous + 1, time.time_ns())
-        return str(_previous).rjust(19, "0")[-19:]
 
 
 class ImmediateMode:
@@ -58,7 +45,7 @@ class ImmediateMode:
 
     def handle(self, prepared: PreparedCall) -> WeftSubmission:
         """Run the call now, as a worker would, and return its handle."""
-        tid = _local_tid()
+        tid = local_tid()
         envelope = prepared.envelope
         result = run_call(envelope, request_id=tid, eager=True)
         # A retry runs again at once, without its delay, until it ends.
@@ -96,7 +83,7 @@ class Recorder:
 
     def handle(self, prepared: PreparedCall) -> WeftSubmission:
         """Record the call and return a handle that stays PENDING."""
-        tid = _local_tid()
+        tid = local_tid()
         local_outcomes[tid] = None
         options = prepared.options.model_dump(exclude_defaults=True)
         # What a worker would receive: the encoded snapshot, not the caller's live objects.

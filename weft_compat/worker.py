@@ -20,6 +20,7 @@ from typing import Any
 from weft_compat import _registry
 from weft_compat._broker import get_broker
 from weft_compat._client import get_client
+from weft_compat._config import current_settings
 from weft_compat._envelope import Envelope
 from weft_compat._execute import CallResult, announce_expired, run_call
 from weft_compat._expiry import maybe_sweep
@@ -36,9 +37,10 @@ from weft_compat._outcome import (
 )
 from weft_compat._tasklog import call_ended, call_received
 from weft_compat._worker_config import WorkerConfig
+from weft_compat.canvas._advance import finish_step
 from weft_compat.due._queue import expired_outcome, is_expired, schedule_retry
 
-__all__ = ["execute", "finish", "prepare", "run", "serve_call"]
+__all__ = ["call_scope", "execute", "finish", "prepare", "run", "serve_call"]
 
 
 def run(payload: Any = None, config: Any = None) -> Any:
@@ -131,17 +133,18 @@ def _execute(
 ) -> CallResult:
     if is_expired(envelope):
         if envelope.settings_module == settings_module:
-            with _call_scope(settings_module):  # receivers may use the database
+            with call_scope(settings_module):  # receivers may use the database
                 announce_expired(envelope, request_id)
         return CallResult(expired_outcome(envelope))
     if envelope.settings_module != settings_module:
         return CallResult(refused_outcome(envelope.task, envelope.settings_module, settings_module))
-    with _call_scope(settings_module):
+    with call_scope(settings_module):
         return run_call(envelope, request_id=request_id)
 
 
-def _call_scope(settings_module: str | None) -> AbstractContextManager[None]:
-    # Django's fresh connections around a call, in a worker of a Django project.
+def call_scope(settings_module: str | None) -> AbstractContextManager[None]:
+    """Django's fresh connections around a call (or a signal's receivers), in a process
+    prepared for the Django project `settings_module`."""
     if not settings_module:
         return nullcontext()
     from weft_compat.django.worker import django_call
@@ -169,6 +172,22 @@ def finish(
         return
     # An ignored result is stored as SUCCESS without a value: the state, nothing more.
     outcome = extended(result.outcome, envelope, started=started)
+    if envelope.workflow is not None:
+        # A workflow step: its outcome and what follows from it, in one transaction.
+        task = _registry.lookup(envelope.task)
+        finish_step(
+            envelope,
+            record,
+            outcome,
+            expires=(
+                envelope.result_expires
+                if envelope.result_expires is not None
+                else current_settings().RESULT_EXPIRES
+            ),
+            batched=batched,
+            need=task.worker_config if task is not None else WorkerConfig(),
+        )
+        return
     write_outcome(record, outcome, expires=envelope.result_expires, batched=batched)
 
 

@@ -1,6 +1,7 @@
 """Periodic ticks on a real broker: one call per tick however many schedulers run (and
-when one is killed), one catch-up call after downtime, late ticks expired, the schedule
-in force published and listed."""
+when one is killed), one catch-up call after downtime, late ticks expired, each tick
+published with the publish signals by the scheduler that claims it, the schedule in force
+published and listed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -23,6 +25,7 @@ from django.test import override_settings
 
 from tests import broker_tasks
 from tests.conftest import pointed_at, wait_for_state
+from tests.signal_tasks import signalled
 from weft_compat import WeftSubmission, crontab
 from weft_compat._broker import get_broker
 from weft_compat.beat._publish import bind_entry, publish_schedule
@@ -40,6 +43,7 @@ from weft_compat.beat_command import main as beat_main
 from weft_compat.due import stop_movers
 from weft_compat.due._registry import ensure_mover
 from weft_compat.pool.command import main as worker_main
+from weft_compat.signals import Signal, after_task_publish, before_task_publish
 
 pytestmark = pytest.mark.broker
 
@@ -255,3 +259,59 @@ def test_a_worker_or_beat_with_an_invalid_schedule_refuses_to_start(
     errors = capsys.readouterr().err
     assert errors.count("the schedule entry 'x' names task 'tests.broker_tasks.nope'") == 2
     assert read_published() is None
+
+
+def test_the_scheduler_that_claims_a_tick_publishes_it_and_no_other_does(context: Path) -> None:
+    now = time.time()
+    minutely = entry("published", 60.0, since=now - HOUR)
+    publish(minutely)
+    seen: list[tuple[str, object, str | None, str | None]] = []
+
+    def on_publish(signal: Signal, sender: object, headers: dict[str, Any], **_: Any) -> None:
+        seen.append((signal.name, sender, headers["id"], headers["eta"]))
+
+    due = float(int(now))
+    before_task_publish.connect(on_publish, weak=False)
+    after_task_publish.connect(on_publish, weak=False)
+    try:
+        claim = claim_tick(minutely, due)
+        again = claim_tick(minutely, due)  # Another scheduler, a moment later.
+    finally:
+        before_task_publish.disconnect(on_publish)
+        after_task_publish.disconnect(on_publish)
+    assert claim is not None and again is None
+    moment = datetime.fromtimestamp(due, UTC).isoformat()
+    assert seen == [
+        ("before_task_publish", ADD, None, moment),
+        ("after_task_publish", ADD, claim.call_id, moment),
+    ]
+
+
+def test_a_mover_publishes_its_ticks_where_the_deployments_receivers_are(
+    context: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "ticks.jsonl"
+    spec = ScheduleEntry(
+        "journalled",
+        signalled.name,
+        schedule_of(1.0, "test"),
+        (str(path), "ok"),
+        {},
+        {"headers": {"journal": True}},
+    )
+    publish(bind_entry(spec, "UTC", since=time.time()))
+    ensure_mover(need=signalled.worker_config)  # It loads tests.signal_tasks to publish.
+    deadline = time.monotonic() + 60
+    while "after_task_publish" not in (path.read_text() if path.exists() else ""):
+        assert time.monotonic() < deadline, "the mover published no tick"
+        time.sleep(0.1)
+    stop_movers()
+    entries = [json.loads(line) for line in path.read_text().splitlines()]
+    published = [entry for entry in entries if entry["signal"].endswith("_publish")]
+    assert {entry["pid"] for entry in published} != {os.getpid()}
+    assert [entry["signal"] for entry in published[:2]] == [
+        "before_task_publish",
+        "after_task_publish",
+    ]
+    first = published[1]["id"]
+    assert first in {claim.call_id for claim in latest_claims("journalled", 100)}

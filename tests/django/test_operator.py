@@ -147,10 +147,11 @@ def test_the_summary_shows_what_waits_per_queue(staff: Client) -> None:
 
 def test_the_detail_page_shows_result_times_and_extended_arguments(staff: Client) -> None:
     call = json.dumps({"args": [7], "kwargs": {"to": "ops@example.com"}})
-    call_id = ended(date_started=1.5, call=call, queue="mail", worker="web-1")
+    call_id = ended(date_started=1.5, call=call, queue="mail", worker="web-1", owner="4711")
     html = staff.get(f"{LIST}{call_id}/").content.decode()
     assert "shop.tasks.send" in html and "SUCCESS" in html and "mail" in html
     assert "ops@example.com" in html and "web-1" in html
+    assert "<th>owner</th><td>4711</td>" in html
     assert iso(1.5) in html
     assert str(WeftSubmission.from_tid(call_id).as_dict()["date_created"]) in html
     assert "Revoke" not in html  # ready: nothing to revoke

@@ -17,11 +17,11 @@ import pytest
 from django.db import transaction
 from django.test import override_settings
 
-from tests import broker_tasks
+from tests import broker_tasks, canvas_tasks
 from tests.conftest import pointed_at, require_service
 from tests.django_project.testapp.models import Order
 from tests.django_project.testapp.tasks import confirm_order
-from weft_compat import WeftSubmission
+from weft_compat import WeftSubmission, chain, chord
 from weft_compat._client import get_client
 from weft_compat.beat._publish import bind_entry
 from weft_compat.beat._published import PublishedSchedule, write_published
@@ -173,3 +173,13 @@ def test_a_tick_is_claimed_once_by_two_schedulers_on_postgresql(postgres: dict[s
         assert handle.wait(timeout=120) == 5
     finally:
         write_published(PublishedSchedule(started=time.time(), published=time.time()))
+
+
+def test_a_chain_and_a_chord_run_on_postgresql(postgres: dict[str, str], tmp_path: Path) -> None:
+    body_ran = tmp_path / "body"
+    flow = chain(canvas_tasks.add.step(1, 1), canvas_tasks.add.step(10)).enqueue()
+    assert flow.wait(timeout=120) == 12
+    header = [canvas_tasks.add.step(i, 0) for i in range(20)]
+    joined = chord(header, canvas_tasks.note_then.step(str(body_ran))).enqueue()
+    assert joined.wait(timeout=120) == list(range(20))
+    assert body_ran.read_text().splitlines() == [repr(list(range(20)))]

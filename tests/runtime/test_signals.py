@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from weft_compat import ExceptionInfo, WeftTaskBase, weft_task
+from weft_compat import ExceptionInfo, WeftTaskBase, _publish, weft_task
+from weft_compat._revoked import announce_revoked
 from weft_compat._submit import prepare_call
 from weft_compat.exceptions import ArgumentNotSerializable, Retry
 from weft_compat.signals import (
@@ -446,3 +447,38 @@ def test_a_publish_receiver_that_raises_does_not_stop_the_call(
         handle = order.enqueue(17)
     assert [call.tid for call in recorder.submissions] == [handle.tid]
     assert caplog.text.count("RuntimeError: audit log is down") == 2
+
+
+def test_a_publication_nobody_listens_to_builds_no_message(monkeypatch: pytest.MonkeyPatch) -> None:
+    def unbuilt(envelope: Any) -> dict[str, Any]:
+        raise AssertionError("a message was built with no receiver connected")
+
+    monkeypatch.setattr(_publish, "message_of", unbuilt)
+    # Nobody listens, whatever other test modules connected (tests/signal_tasks.py does).
+    connected = before_task_publish.receivers, after_task_publish.receivers
+    before_task_publish.receivers, after_task_publish.receivers = [], []
+    try:
+        envelope = prepare_call(order, (18,), {}).envelope
+        assert _publish.before_publish(envelope) is None
+        with recording() as recorder:  # An enqueue, a retry and a tick all publish this way.
+            order.enqueue(18)
+    finally:
+        before_task_publish.receivers, after_task_publish.receivers = connected
+    assert len(recorder.submissions) == 1
+
+
+def test_a_revoke_by_request_announces_the_call_as_celerys_worker_would() -> None:
+    envelope = prepare_call(order, (19,), {"outcome": "ok"}).envelope
+    with listening(task_revoked):
+        announce_revoked(order.name, "1234", envelope, terminated=True, signum=15)
+        announce_revoked("tests.signals.unregistered", "1235", None)  # Not here: nothing.
+    revoked = sent("task_revoked")
+    assert revoked["sender"] is order
+    request = revoked["request"]
+    assert (request.id, request.args, request.kwargs, request.retries) == (
+        "1234",
+        [19],
+        {"outcome": "ok"},
+        0,
+    )
+    assert (revoked["terminated"], revoked["signum"], revoked["expired"]) == (True, 15, False)

@@ -11,6 +11,9 @@ what is due after it:
   beat;
 - an entry with `"missed": "skip"` claims it only if it is late by less than its
   period (at most a minute): after downtime it waits for its next due moment.
+
+Each claim sends the publish signals (`_ticks`) inside the ticker's `scope`, which a
+mover uses to load the deployment's code, where their receivers are connected.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from __future__ import annotations
 import heapq
 import logging
 import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import tzinfo
 from typing import Final
 from zoneinfo import ZoneInfo
@@ -70,9 +75,13 @@ def next_due(entry: PublishedEntry, last: Claim | None, zone: tzinfo) -> float:
 
 
 class Ticker:
-    """One scheduler's view of the published schedule and its entries' next ticks."""
+    """One scheduler's view of the published schedule and its entries' next ticks.
 
-    def __init__(self) -> None:
+    `scope` is entered around each claim (and so around its publish signals).
+    """
+
+    def __init__(self, scope: Callable[[], AbstractContextManager[None]] = nullcontext) -> None:
+        self.scope = scope
         self.schedule: PublishedSchedule | None = None
         self.zone: tzinfo = ZoneInfo("UTC")
         self.heap: list[tuple[float, str]] = []
@@ -139,7 +148,8 @@ class Ticker:
         if due is None:
             return schedule.next_after(base, self.zone)
         if not self._skipped(schedule, entry, due, now):
-            claim = claim_tick(entry, due, ring_movers=False)
+            with self.scope():
+                claim = claim_tick(entry, due, ring_movers=False)
             if claim is not None:
                 self.claimed.append(claim)
         return schedule.next_after(max(due, now), self.zone)

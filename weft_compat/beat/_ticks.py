@@ -14,6 +14,12 @@ millisecond that land on the same id are told apart by the claim's body, and the
 one takes the next id along (every scheduler probes in the same order). Claims are kept
 for an hour and at least the latest few per entry, which is what tells a scheduler that
 read an old state that the tick it is about to claim is taken.
+
+The scheduler that claims a tick publishes its call, so it sends the publish signals
+around the claim, as `celery beat` does as it sends a periodic call: `before_task_publish`
+just before (unless the tick is claimed already), `after_task_publish` once the claim is
+won. A scheduler that loses the race for a tick claimed at the same moment has sent
+`before_task_publish` and sends no `after_task_publish`, as a Celery publish that fails.
 """
 
 from __future__ import annotations
@@ -29,6 +35,7 @@ from typing import Final
 from weft_compat._broker import DUE_QUEUE, MOVER_BELL, get_broker
 from weft_compat._doorbell import ring
 from weft_compat._envelope import Envelope
+from weft_compat._publish import before_publish, observed
 from weft_compat.beat._published import PublishedEntry, ticks_prefix, ticks_queue
 
 __all__ = ["Claim", "claim_tick", "latest_claims", "prune_claims"]
@@ -85,7 +92,8 @@ def claim_tick(entry: PublishedEntry, due: float, *, ring_movers: bool = True) -
     The call is the entry's envelope timed from the due moment (its `expires` and
     `countdown` count from there), written to the due queue, so a late tick can end
     `REVOKED` exactly as a late deferred call does. The movers' bell is rung (once for
-    many claims, with `ring_movers=False` and a `ring(MOVER_BELL)` after them).
+    many claims, with `ring_movers=False` and a `ring(MOVER_BELL)` after them). The
+    publish signals go around the claim, `after_task_publish` only once it is won.
     """
     broker = get_broker()
     queue = ticks_queue(entry.name)
@@ -96,6 +104,9 @@ def claim_tick(entry: PublishedEntry, due: float, *, ring_movers: bool = True) -
         expires=None if entry.expires_after is None else due + entry.expires_after,
     )
     body = envelope.to_json()
+    if observed() and any(claim.due == due for claim in latest_claims(entry.name, _KEEP_LATEST)):
+        return None  # Claimed already: its scheduler published it.
+    publication = before_publish(envelope)
     for probe in range(_PROBES):
         claim_id = _claim_id(entry.name, due, probe)
         for _attempt in range(_INSERT_ATTEMPTS):
@@ -114,6 +125,8 @@ def claim_tick(entry: PublishedEntry, due: float, *, ring_movers: bool = True) -
                 break  # Another entry's tick holds this id: probe the next one.
             if ring_movers:
                 ring(MOVER_BELL)
+            if publication is not None:
+                publication.published(claim.call_id)
             return claim
         else:
             raise RuntimeError(f"could not claim the tick of {entry.name!r} due at {due!r}")

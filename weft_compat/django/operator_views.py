@@ -96,7 +96,8 @@ def calls(request: HttpRequest) -> HttpResponse:
 @require_GET
 @_staff_only
 def call(request: HttpRequest, tid: str) -> HttpResponse:
-    """One call: its state, result or traceback, arguments, times and a revoke button."""
+    """One call: its state, result or traceback, arguments, times, the user who enqueued
+    it and a revoke button."""
     submission = _submission(tid)
     if submission is None:
         return HttpResponseBadRequest("malformed task id")
@@ -108,9 +109,8 @@ def call(request: HttpRequest, tid: str) -> HttpResponse:
         for name in ("result", "args", "kwargs", "info")
         if name in body
     }
-    return render(
-        request, "weft_compat/operator/call.html", {"body": body, "shown": shown, "tid": tid}
-    )
+    context = {"body": body, "shown": shown, "tid": tid, "owner": submission.owner}
+    return render(request, "weft_compat/operator/call.html", context)
 
 
 @require_POST

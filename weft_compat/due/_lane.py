@@ -25,11 +25,11 @@ class DueLane(Lane):
 
     def locate(self, seen: Seen) -> Location | None:
         """The call waiting to be due (`scheduled`); a mover is made sure to run."""
-        name = locate_due(int(seen.attempt))
-        if name is None:
+        envelope = locate_due(int(seen.attempt))
+        if envelope is None:
             return None
         ensure_mover()  # A call waits to be due: make sure something will submit it.
-        return seen.at("due", "scheduled", name)
+        return seen.at("due", "scheduled", envelope.task, envelope=envelope)
 
     def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Cancel the call where it waits; False if a mover has just moved it on."""

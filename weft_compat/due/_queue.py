@@ -4,7 +4,8 @@ A deferred call is its envelope (with `eta` set) written to `weft_compat.due`; t
 message id is the call's id, so the handle exists at once and resolves anywhere. A retry
 is the next attempt's envelope written there together with the `RETRY` event on the
 call's record, in one transaction, so a worker lost between the two cannot leave a
-retry half-scheduled. Nothing sleeps per deferred call: a mover (`mover.py`) submits
+retry half-scheduled; the worker sends the publish signals around it, as Celery's worker
+does as it publishes a retry. Nothing sleeps per deferred call: a mover (`mover.py`) submits
 each one when it is due.
 """
 
@@ -28,6 +29,7 @@ from weft_compat._broker import (
 from weft_compat._doorbell import ring
 from weft_compat._envelope import Envelope
 from weft_compat._outcome import Outcome, TaskError, write_outcome
+from weft_compat._publish import before_publish
 from weft_compat._states import RETRY, REVOKED
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.due._registry import ensure_mover
@@ -71,7 +73,8 @@ def schedule_retry(
 
     `reason` is the `RETRY` outcome of the attempt that asked (its error is the retry's
     cause, read through `.info`); `need` is what its worker must load. Returns the id
-    of the due message.
+    of the due message. `before_task_publish` and `after_task_publish` go around it, the
+    message's id being the call's (`record_id`), as a Celery retry keeps its task id.
     """
     following = dataclasses.replace(
         envelope,
@@ -84,6 +87,7 @@ def schedule_retry(
     )
     meta = reason.error.to_record() if reason.error is not None else None
     ensure_mover(need=need)
+    publication = before_publish(following)
     broker = get_broker()
     for attempt in range(_INSERT_ATTEMPTS):
         due_id, event_id = broker.generate_timestamp(), broker.generate_timestamp()
@@ -106,18 +110,20 @@ def schedule_retry(
                 raise
             continue
         ring(MOVER_BELL)
+        if publication is not None:
+            publication.published(record_id)
         return str(due_id)
     raise AssertionError("unreachable")
 
 
-def locate_due(call_id: int) -> str | None:
-    """The task name of a call still waiting to be due (or being submitted), else None."""
+def locate_due(call_id: int) -> Envelope | None:
+    """The envelope of a call still waiting to be due (or being submitted), else None."""
     broker = get_broker()
     queues = [DUE_QUEUE, *broker.list_queues(prefix=claimed_prefix())]
     for queue in queues:
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None:
-            return Envelope.from_json(body).task
+            return Envelope.from_json(body)
     return None
 
 
@@ -132,7 +138,7 @@ def revoke_due(call_id: int, record_id: str) -> bool:
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None and broker.delete_message_ids(queue, [call_id]) == 1:
             envelope = Envelope.from_json(body)
-            outcome = Outcome(REVOKED, status="cancelled", task=envelope.task)
+            outcome = Outcome(REVOKED, status="cancelled", task=envelope.task, owner=envelope.owner)
             write_outcome(record_id, outcome, expires=envelope.result_expires)
             return True
     return False
@@ -151,4 +157,4 @@ def expired_outcome(envelope: Envelope) -> Outcome:
         message=f"expired: the call was not started before {moment} UTC",
         traceback="",
     )
-    return Outcome(REVOKED, error=error, status="expired", task=envelope.task)
+    return Outcome(REVOKED, error=error, status="expired", task=envelope.task, owner=envelope.owner)

@@ -17,6 +17,11 @@ at each due time:
 A mover also ticks the published periodic schedule (`weft_compat.beat`), claiming
 each tick in the broker so that it becomes one call however many schedulers run.
 
+Two of those steps send Celery's signals here: a claimed tick its publish signals, a
+call that expired while waiting `task_revoked`. Their receivers are connected by the
+deployment's code, which a mover loads (as a pool process does) the first time it sends
+one, as `celery beat` and Celery's worker import the app.
+
 Several movers may run at once: every step is an atomic broker operation on one id, so
 whichever mover gets to a call first submits it and the others find nothing; at its next
 full rescan the younger of two live movers leaves. A call that cannot be submitted is
@@ -34,6 +39,7 @@ import os
 import signal
 import sys
 import time
+from contextlib import AbstractContextManager, nullcontext
 from types import FrameType
 from typing import Any, Final
 
@@ -57,14 +63,18 @@ from weft_compat._idle import IdleWatch
 from weft_compat._lease import HEARTBEAT_SECONDS, WorkerEntry, heartbeat, live_ids, unregister
 from weft_compat._manager import submit_isolated
 from weft_compat._outcome import SUBMITTED, note, read_events, refused_outcome, write_outcome
-from weft_compat._taskspec import deferred_taskspec
+from weft_compat._revoked import announce_revoked
+from weft_compat._taskspec import deferred_taskspec, with_owner
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.beat._ticker import Ticker
+from weft_compat.canvas._advance import sweep_joins
+from weft_compat.canvas._records import join_prefix
 from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.due._registry import live_movers, mover_entry
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool._registry import ensure_pool
 from weft_compat.pool._release import record_of
+from weft_compat.worker import call_scope, prepare
 
 __all__ = ["Mover", "serve"]
 
@@ -107,7 +117,11 @@ class Mover:
         self.last_rescan = 0.0
         self.last_lookback = 0.0
         self.stopping = False
-        self.ticker = Ticker()
+        self.ticker = Ticker(scope=self.code_scope)
+        # Whether the deployment's code was loaded (`code_scope`), and for which Django
+        # settings module (None: none, or it could not be loaded).
+        self.code_loaded = False
+        self.settings_module: str | None = None
 
     def scan(self, *, full: bool = False, lookback: bool = False) -> None:
         """Learn the due queue's calls written since the last scan (all, with `full`).
@@ -166,7 +180,9 @@ class Mover:
         record = envelope.call_id or str(message_id)
         if is_expired(envelope):
             if broker.delete_message_ids(DUE_QUEUE, [message_id]) == 1:
+                # Stored first, then announced, as Celery's worker marks it revoked first.
                 write_outcome(record, expired_outcome(envelope), expires=envelope.result_expires)
+                self.announce_expired(envelope, record)
             return
         if envelope.settings_module is not None and (
             envelope.settings_module not in self.config.settings
@@ -176,7 +192,9 @@ class Mover:
                 served = ", ".join(sorted(self.config.settings)) or None
                 write_outcome(
                     record,
-                    refused_outcome(envelope.task, envelope.settings_module, served),
+                    refused_outcome(
+                        envelope.task, envelope.settings_module, served, owner=envelope.owner
+                    ),
                     expires=envelope.result_expires,
                 )
             return
@@ -200,14 +218,58 @@ class Mover:
             broker.move_one(self.claimed, DUE_QUEUE, exact_timestamp=message_id)
             raise
 
+    def announce_expired(self, envelope: Envelope, record: str) -> None:
+        """Send `task_revoked` for a call that expired waiting to be due, as a worker does
+        for one it picks up expired (none for a call of another Django project)."""
+        with self.code_scope():
+            if envelope.settings_module == self.settings_module:
+                announce_revoked(envelope.task, record, envelope, expired=True)
+
+    def code_scope(self) -> AbstractContextManager[None]:
+        """Where the signals sent here run: the deployment's code loaded (once, as a pool
+        process loads it: `sys.path`, Django, the task modules), and Django's fresh
+        connections around its receivers."""
+        if not self.code_loaded:
+            self.code_loaded = True
+            settings = sorted(self.config.settings)
+            if len(settings) > 1:
+                # Django serves one project per process; a mover of several loads none.
+                _log.warning(
+                    "weft_compat: mover %s serves the Django projects %s and loads none of "
+                    "them, so the signals it sends reach no receiver",
+                    self.tid,
+                    ", ".join(settings),
+                )
+                return nullcontext()
+            try:
+                prepare(self.config, settings[0] if settings else None)
+            except Exception:
+                _log.exception(
+                    "weft_compat: mover %s could not load the deployment's code, so the "
+                    "signals it sends reach no receiver",
+                    self.tid,
+                )
+                return nullcontext()
+            self.settings_module = settings[0] if settings else None
+        return call_scope(self.settings_module)
+
     def submit_isolated(self, envelope: Envelope, message_id: int, record: str) -> None:
         """Submit a claimed isolated call as a Weft task and link it from the record."""
         claimed = dataclasses.replace(
             envelope, call_id=record, claim_queue=self.claimed, claim_id=message_id
         )
         template = deferred_taskspec(envelope.task, envelope.taskspec, self.config)
-        task = submit_isolated(template, {"payload": claimed.to_payload()})
-        note(record, SUBMITTED, attempt_id=task.tid, due=message_id, task=envelope.task)
+        task = submit_isolated(
+            with_owner(template, envelope.owner), {"payload": claimed.to_payload()}
+        )
+        note(
+            record,
+            SUBMITTED,
+            attempt_id=task.tid,
+            due=message_id,
+            task=envelope.task,
+            owner=envelope.owner,
+        )
 
     def recover(self) -> None:
         """Put back calls claimed by movers that are gone and never linked them."""
@@ -237,11 +299,12 @@ class Mover:
 
     def busy(self) -> bool:
         """Whether deferred calls wait (here or in the broker) or are being submitted,
-        or a schedule is in force."""
+        a schedule is in force, or a workflow's group has not resolved yet."""
         broker = get_broker()
         return (
             bool(self.heap)
             or bool(self.ticker.entries)
+            or bool(broker.list_queues(prefix=join_prefix()))
             or any(
                 broker.peek_one(queue, with_timestamps=False) is not None
                 for queue in (DUE_QUEUE, self.claimed)
@@ -294,6 +357,7 @@ class Mover:
             if self.younger_than_another():
                 return True
             self.recover()
+            sweep_joins(self.config)
             self.scan(full=True)
             return False
         wait = _IDLE_WAIT_SECONDS

@@ -15,7 +15,7 @@ from typing import Final, Literal
 from weft_compat._broker import PREFIX, control_queue, get_broker, registry_queue, running_prefix
 from weft_compat._lease import entries_in
 from weft_compat._outcome import revoked, write_outcome
-from weft_compat.pool._release import expires_of, pool_of, task_of
+from weft_compat.pool._release import expires_of, owner_of, pool_of, task_of
 from weft_compat.pool._slots import running_call
 
 __all__ = ["locate_pooled", "request_shutdown", "revoke_pooled"]
@@ -27,17 +27,17 @@ _REVOKE_ATTEMPTS: Final = 5
 PooledStatus = Literal["queued", "reserved", "running"]
 
 
-def locate_pooled(call_id: int) -> tuple[PooledStatus, str | None, str] | None:
-    """Where the pooled call is: (its status, task name, queue), or None."""
+def locate_pooled(call_id: int) -> tuple[PooledStatus, str, str] | None:
+    """Where the pooled call is: (its status, the queue, its message), or None."""
     broker = get_broker()
     for queue in broker.list_queues(prefix=_PENDING_PREFIX):
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None:
-            return "queued", task_of(body), queue
+            return "queued", queue, body
     for queue in broker.list_queues(prefix=running_prefix()):
         body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
         if body is not None:
-            return _held_status(queue, call_id), task_of(body), queue
+            return _held_status(queue, call_id), queue, body
     return None
 
 
@@ -68,17 +68,15 @@ def revoke_pooled(
         found = locate_pooled(call_id)
         if found is None:
             return False
-        status, task, queue = found
+        status, queue, body = found
         if status != "queued":
             master_tid = queue.rsplit(".", 2)[-2]
             request = {"revoke": str(call_id), "signal": signal_name}
             broker.write(control_queue(master_tid), json.dumps(request))
             return True
-        body = broker.peek_one(queue, exact_timestamp=call_id, with_timestamps=False)
-        if body is not None and broker.delete_message_ids(queue, [call_id]) == 1:
-            write_outcome(
-                record or str(call_id), revoked(task, signal_name), expires=expires_of(body)
-            )
+        if broker.delete_message_ids(queue, [call_id]) == 1:
+            outcome = revoked(task_of(body), signal_name, owner=owner_of(body))
+            write_outcome(record or str(call_id), outcome, expires=expires_of(body))
             return True
         # Claimed in the meantime (or handed back by a process): look again.
     return False

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Literal
 from weft_compat._lane import Lane, Location, Seen
 from weft_compat._outcome import read_outcome
 from weft_compat.pool._control import locate_pooled, revoke_pooled
+from weft_compat.pool._release import envelope_of, task_of
 from weft_compat.pool._submit import submit_pooled
 
 if TYPE_CHECKING:
@@ -29,14 +30,16 @@ class PooledLane(Lane):
         found = locate_pooled(int(seen.attempt))
         if found is None:
             return None
-        status, task, _ = found
+        status, _, body = found
         if status != "queued":
             # A pool process keeps an ended call's message a little while (it deletes
             # them in batches): the call may have ended since the record was read.
             ended = read_outcome(seen.call_id)
             if ended is not None:
-                return Location(ended.raw_status, ended.task, ended, retries=seen.retries)
-        return seen.at("pooled", status, task)
+                return Location(
+                    ended.raw_status, ended.task, ended, retries=seen.retries, owner=ended.owner
+                )
+        return seen.at("pooled", status, task_of(body), envelope=envelope_of(body))
 
     def revoke(self, location: Location, record: str, signal_name: Literal["TERM", "KILL"]) -> bool:
         """Cancel the waiting call, or ask the master holding it to stop it."""

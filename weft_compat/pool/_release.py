@@ -34,7 +34,9 @@ from weft_compat.exceptions import WeftCompatError
 __all__ = [
     "MAX_DELIVERIES",
     "end_call",
+    "envelope_of",
     "expires_of",
+    "owner_of",
     "pool_of",
     "record_of",
     "release",
@@ -66,6 +68,23 @@ def task_of(body: str) -> str | None:
     except (ValueError, AttributeError):
         return None
     return task if isinstance(task, str) else None
+
+
+def owner_of(body: str) -> str | None:
+    """The id of the user who enqueued a queued call, if its message says."""
+    try:
+        owner = json.loads(body).get("weft_compat", {}).get("owner")
+    except (ValueError, AttributeError):
+        return None
+    return owner if isinstance(owner, str) else None
+
+
+def envelope_of(body: str) -> Envelope | None:
+    """The call envelope a queued message holds; None for a message that is none."""
+    try:
+        return Envelope.from_json(body)
+    except (WeftCompatError, ValueError, TypeError):
+        return None
 
 
 def expires_of(body: str) -> float | None:

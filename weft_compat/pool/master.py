@@ -54,7 +54,14 @@ from weft_compat.pool._registry import (
     registered,
     reported_running,
 )
-from weft_compat.pool._release import end_call, expires_of, record_of, release, task_of
+from weft_compat.pool._release import (
+    end_call,
+    expires_of,
+    owner_of,
+    record_of,
+    release,
+    task_of,
+)
 from weft_compat.pool._slots import SlotTable, running_call, slot_file
 
 __all__ = ["Master", "serve"]
@@ -315,7 +322,7 @@ class Master:
             task = task_of(entry[0])
             write_outcome(
                 record_of(entry[0], call_id),
-                revoked(task, signal_name),
+                revoked(task, signal_name, owner=owner_of(entry[0])),
                 expires=expires_of(entry[0]),
             )
 
