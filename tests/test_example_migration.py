@@ -5,10 +5,9 @@ hand edits; then the project's own `manage.py check`, `manage.py migrate` and
 `manage.py test` pass in a Python where `import celery` (and `django_celery_*`) fails,
 and a migrated task runs on real Weft.
 
-One part of the example has no rewrite yet, so `without_unmigrated_features` strips
-it from the copy before the codemod runs (it is added by its own issue); nothing else
-is touched by hand. The beat schedule and the `task_failure` receiver in
-`orders/signals.py` (with the test that needs it) are migrated as they are.
+Nothing is touched by hand: the beat schedule, the `task_failure` receiver in
+`orders/signals.py` (with the test that needs it) and the `group(...)` of `.s()`
+signatures in `orders/views.py` are migrated as they are.
 """
 
 from __future__ import annotations
@@ -74,30 +73,11 @@ print(json.dumps(WeftSubmission.from_tid(submission.tid).as_dict()))
 """
 
 
-def _cut(path: Path, pattern: str, replacement: str = "") -> None:
-    """Remove what ``pattern`` matches in ``path``; the example must still contain it."""
-    text = path.read_text()
-    changed, count = re.subn(pattern, replacement, text, count=1, flags=re.S | re.M)
-    assert count == 1, f"{path.name} no longer contains {pattern!r}; update this test"
-    path.write_text(changed)
-
-
-def without_unmigrated_features(project: Path) -> None:
-    """Strip what no codemod rule rewrites yet, added by its own issue: canvas (the
-    canvas-workflows issue), the `group(...)` of `.s()` signatures in `orders/views.py`
-    (the `resend_pending_confirmations` view and its route)."""
-    views = project / "orders" / "views.py"
-    _cut(views, r"^from celery import group\n")
-    _cut(views, r"\n\n@require_POST\ndef resend_pending_confirmations\(.*?(?=\n\n\n)")
-    _cut(project / "orders" / "urls.py", r"    path\(\n        \"resend-confirmations/\",.*?\),\n")
-
-
 @pytest.fixture(scope="module")
 def migrated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A copy of the example, stripped as above, after `weft-compat migrate --write`."""
+    """A copy of the example after `weft-compat migrate --write`."""
     project = tmp_path_factory.mktemp("example") / "celery_shop"
     shutil.copytree(ROOT / "examples" / "celery_shop", project)
-    without_unmigrated_features(project)
     assert codemod_main(["migrate", "--write", str(project)]) == 1  # rewrites and findings
     return project
 

@@ -149,24 +149,38 @@ def test_a_signature_delayed_without_arguments() -> None:
     )
 
 
-def test_a_signature_given_more_arguments_stays_canvas() -> None:
-    # Celery puts the dispatch's arguments first: not one plain enqueue.
-    check_flagged(HEAD + "send.s(2).delay(1)\n", ["WC201", "WC205"], SIGNATURE_RULES, modules=TASKS)
+def test_a_signature_given_more_arguments_is_a_workflow() -> None:
+    # Celery puts the dispatch's arguments first: not one plain enqueue, but a step's.
+    check_rewritten(
+        HEAD + "send.s(2).delay(1)\n",
+        HEAD + "send.step(2).enqueue(1)\n",
+        (*SIGNATURE_RULES, "canvas_workflows"),
+        modules=TASKS,
+    )
+
+
+def test_a_signature_given_more_arguments_is_canvas_without_its_rule() -> None:
+    outcome = check_flagged(
+        HEAD + "send.s(2).delay(1)\n", ["WC205"], SIGNATURE_RULES, modules=TASKS
+    )
+    assert "canvas_workflows (WC118) rewrites" in outcome.findings[0].message
 
 
 def test_a_signature_of_an_unknown_task_is_reported() -> None:
+    # As canvas (WC205), not as an unknown task's dispatch (WC201).
     check_flagged(
         "from proj.other import job\n\njob.s(1).apply_async()\n",
-        ["WC201", "WC205"],
+        ["WC205"],
         SIGNATURE_RULES,
         modules=TASKS,
     )
 
 
-def test_a_signature_with_a_refused_option_stays() -> None:
-    check_flagged(
+def test_a_signature_linked_to_an_unknown_task_stays() -> None:
+    outcome = check_flagged(
         HEAD + "send.s(1).apply_async(link=other.s())\n",
-        ["WC201", "WC205", "WC205"],
-        SIGNATURE_RULES,
+        ["WC205"],
+        (*SIGNATURE_RULES, "canvas_workflows"),
         modules=TASKS,
     )
+    assert "'other' is not a task the codemod found" in outcome.findings[0].message

@@ -236,7 +236,7 @@ def test_task_revoked_moves_with_a_note() -> None:
     assert [(finding.code, finding.line, finding.col) for finding in outcome.findings] == [
         ("WC117", 1, 28)
     ]
-    assert "only for a call that expired before it started" in outcome.findings[0].message
+    assert "in the process that revokes, not in the worker" in outcome.findings[0].message
     assert outcome.findings[0].guide.endswith("signals.md#wc117-task_signals")
 
 

@@ -29,11 +29,13 @@ def migrate(
     module: str = MODULE,
     path: str = "module.py",
     app_users: dict[str, tuple[str, ...]] | None = None,
+    whole: bool = False,
 ) -> FileOutcome:
     """Migrate ``source`` as module ``module`` of a project that also holds ``modules``.
 
     ``app_users`` stands for the run's decision about apps (see ``codemod.apps``): for
-    each app, the files still using it; an empty tuple removes its plumbing.
+    each app, the files still using it; an empty tuple removes its plumbing. ``whole``
+    migrates the module without the shortcuts (no outline, no splicing).
     """
     text = textwrap.dedent(source)
     sources = {module: text, **{k: textwrap.dedent(v) for k, v in (modules or {}).items()}}
@@ -49,7 +51,8 @@ def migrate(
     indexed = [(f"{name}.py", facts, sources[name].encode()) for name, facts in all_facts.items()]
     settle_helpers(index, indexed, [])
     index.app_users = app_users
-    return migrate_source(text.encode(), path, all_facts[module], index, rule_classes(rules))
+    rows = () if whole else None
+    return migrate_source(text.encode(), path, all_facts[module], index, rule_classes(rules), rows)
 
 
 def check_rewritten(

@@ -36,13 +36,15 @@ class TaskSignature:
 
     params: tuple[str, ...]
     var_keyword: bool
+    # ``*args``: Celery's canvas counts it (an errback taking more than a task id).
+    var_positional: bool = False
 
     def accepts_keyword(self, name: str) -> bool:
         """Whether ``name=`` passed to the task reaches a parameter."""
         return self.var_keyword or name in self.params
 
 
-UNKNOWN_SIGNATURE = TaskSignature(params=(), var_keyword=True)
+UNKNOWN_SIGNATURE = TaskSignature(params=(), var_keyword=True, var_positional=True)
 
 
 def signature(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> TaskSignature:
@@ -54,7 +56,11 @@ def signature(node: ast.FunctionDef | ast.AsyncFunctionDef, bound: bool) -> Task
     # Positional-only parameters cannot be filled by keyword, so they never
     # absorb a stray ``countdown=``.
     names = (*regular, *(a.arg for a in arguments.kwonlyargs))
-    return TaskSignature(params=tuple(names), var_keyword=arguments.kwarg is not None)
+    return TaskSignature(
+        params=tuple(names),
+        var_keyword=arguments.kwarg is not None,
+        var_positional=arguments.vararg is not None,
+    )
 
 
 def dotted_name(node: ast.expr) -> str | None:

@@ -48,8 +48,10 @@ class FileContext:
     index: ProjectIndex
     findings: list[PendingFinding] = field(default_factory=list)
     added_imports: set[tuple[str, str | None]] = field(default_factory=set)
-    # Local name → how many of its mentions the rewrite removed.
+    # Local name → how many of its mentions the rewrite removed; and local names whose
+    # top-level import goes whatever the text says (a rule rewrote every mention).
     dropped_imports: Counter[str] = field(default_factory=Counter)
+    unused_imports: set[str] = field(default_factory=set)
     # Original nodes a rule has taken over, so a finer-grained rule leaves them alone.
     claimed: set[int] = field(default_factory=set)
     # The statement the walk is in, so a finding can name the statement to place it by,
@@ -69,6 +71,9 @@ class FileContext:
     app_plumbing: dict[str, list[cst.CSTNode]] = field(default_factory=dict)
     count_app_uses: bool = False
     delete_if_empty: bool = False
+    # What several rules read of the same file, computed once by whichever asks first,
+    # under the name of the module that computes it (the canvas rules' reading).
+    shared: dict[str, object] = field(default_factory=dict)
     # Dotted name → what ``qualified_name`` resolved it to; rules ask about the same
     # names again and again.
     _resolved: dict[str, str | None] = field(default_factory=dict, init=False, repr=False)

@@ -119,6 +119,9 @@ class ModuleFacts:
     replaces_weft_compat: bool = False
     # INSTALLED_APPS, DJANGO_SETTINGS_MODULE and a Celery app wired to Django here.
     django: DjangoFacts | None = None
+    # Whether the text spells canvas (``shapes.spells_canvas``); without it the canvas
+    # rules (WC118, WC205) skip the module. True when not known.
+    spells_canvas: bool = True
 
     def renamed_imports(self, name: str) -> int:
         """How many imports spell ``name`` only as what they import under another name

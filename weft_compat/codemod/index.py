@@ -107,6 +107,7 @@ class Helper:
         return TaskSignature(
             params=tuple(p for p in signatures[0].params if p in common),
             var_keyword=all(s.var_keyword for s in signatures),
+            var_positional=any(s.var_positional for s in signatures),
         )
 
     def why_not(self, index: ProjectIndex) -> str:
@@ -458,7 +459,11 @@ class ProjectIndex:
             return UNKNOWN_SIGNATURE
         bound = any(name == "bind" for name, _ in binding.options)
         params = body.signature.params[1:] if bound else body.signature.params
-        return TaskSignature(params=params, var_keyword=body.signature.var_keyword)
+        return TaskSignature(
+            params=params,
+            var_keyword=body.signature.var_keyword,
+            var_positional=body.signature.var_positional,
+        )
 
     def _add_registration(self, qualified: str, binding: Binding) -> None:
         cls = self.task_classes.get(self.canonical(binding.instance_of or ""))

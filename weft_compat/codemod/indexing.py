@@ -17,6 +17,7 @@ from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_sca
 from weft_compat.codemod.failures import failure
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
 from weft_compat.codemod.rows import Row, statement_rows
+from weft_compat.codemod.shapes import spells_canvas
 from weft_compat.codemod.sources import might_use_celery, module_name
 
 STDIN = "-"
@@ -91,6 +92,7 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         scan_bodies=wants_body_scan(source),
         scan_django=wants_django_scan(source),
     )
+    facts.spells_canvas = spells_canvas(source)
     # Rows only from ``ast``'s own tree: newer syntax is parsed whole (``parsing``).
     return Pending(path, facts, statement_rows(tree, source) if exact else ())
 

@@ -23,6 +23,7 @@ from weft_compat.codemod.decorator_plan import DROPPED
 from weft_compat.codemod.facts import ModuleFacts
 from weft_compat.codemod.index import ProjectIndex
 from weft_compat.codemod.rows import Lines, Row
+from weft_compat.codemod.shapes import CANVAS_PRIMITIVES, CANVAS_SPELLINGS
 
 # Spellings that are relevant wherever they occur: the attributes and methods rules
 # act on, "celery" and "weft" in any case, and string escapes (which can spell anything).
@@ -228,6 +229,43 @@ def _model_bindings(
     return binding
 
 
+_FUNCTIONS = frozenset({"FunctionDef", "AsyncFunctionDef"})
+
+
+def _canvas_functions(
+    source: bytes, facts: ModuleFacts, index: ProjectIndex, rows: Sequence[Row], lines: Lines
+) -> list[int]:
+    """Where the statements start of each function that spells canvas.
+
+    The canvas rules (WC118, WC205) follow a signature, a list of them or a workflow's
+    handle through the local names of its function, and rewrite it only where they see
+    every use of those names, so every statement of such a function matters.
+    """
+    markers = [position for part in CANVAS_SPELLINGS for position in _occurrences(source, part)]
+    for local, target in facts.imports.items():
+        if index.canonical(target) in CANVAS_PRIMITIVES:
+            markers += _word_starts(source, local.encode())
+    if not markers:
+        return []
+    markers.sort()
+    starts = lines.starts
+    marked: list[int] = []
+    at = 0
+    while at < len(rows):
+        row = rows[at]
+        if row.kind in _FUNCTIONS:
+            start = starts[row.line - 1] + max(row.column, 0)
+            end = starts[row.end_line - 1] + row.end_column
+            first = bisect_left(markers, start)
+            if first < len(markers) and markers[first] < end:
+                nested = rows[at + 1 : at + 1 + row.size]
+                marked += [starts[inner.line - 1] + max(inner.column, 0) for inner in nested]
+                at += 1 + row.size  # the nested rows are marked already
+                continue
+        at += 1
+    return marked
+
+
 # Settings a beat schedule is moved out of (``beat_schedule``, WC115).
 _SCHEDULE_SETTINGS = frozenset({"CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 
@@ -263,4 +301,5 @@ def relevance(
     }
     found.add(handles - names)
     found.mark(_model_bindings(source, facts, rows, lines))
+    found.mark(_canvas_functions(source, facts, index, rows, lines))
     return found

@@ -17,6 +17,43 @@ Argument = tuple[str | None, bool]
 IGNORED_CONSTRUCTOR_KEYWORDS = frozenset({"app", "task_name", "backend"})
 # Qualified names of Celery's result handle class.
 ASYNC_RESULT_CLASSES = frozenset({"celery.result.AsyncResult", "celery.AsyncResult"})
+# Celery's canvas primitives (canonical qualified names) and GroupResult, which the
+# canvas rules read wherever they are called, and the text that spells canvas.
+CANVAS_PRIMITIVES = frozenset(
+    {
+        "celery.chain",
+        "celery.group",
+        "celery.chord",
+        "celery.chunks",
+        "celery.signature",
+        "celery.Signature",
+        "celery.maybe_signature",
+        "celery.xmap",
+        "celery.xstarmap",
+        "celery.result.GroupResult",
+        "celery.result.ResultSet",
+    }
+)
+CANVAS_SPELLINGS = (
+    b".s(",
+    b".si(",
+    b".signature(",
+    b".subtask(",
+    b".map(",
+    b".starmap(",
+    b".chunks(",
+    b"chain",
+    b"group",
+    b"chord",
+    b"GroupResult",
+)
+
+
+def spells_canvas(source: bytes) -> bool:
+    """Whether ``source`` holds text canvas is spelled with (it may hold none)."""
+    return any(text in source for text in CANVAS_SPELLINGS)
+
+
 # Patch helpers: ``mock.patch``, ``patch``, ``mocker.patch`` and their ``.object`` forms.
 PATCH_SUFFIXES = ("patch", "patch.object", "patch.multiple")
 

@@ -212,6 +212,7 @@ def _migrate(
         changed = dispatcher.changed or bool(context.removed_statements) or context.rewrote
         if changed:
             removed = unused_after_rewrite(context.dropped_imports, source.decode(module.encoding))
+            removed |= context.unused_imports
             kept = without_statements(
                 walked, module, context.removed_statements, context.added_after
             )

@@ -14,7 +14,7 @@ whitespace, which no rule looks at, are not walked into.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import ClassVar
 
 import libcst as cst
@@ -138,6 +138,12 @@ class Rule:
             context.dropped_imports[local_name] += context.facts.renamed_imports(local_name)
         context.dropped_imports[local_name] += mentions
 
+    def drop_import_outright(self, local_name: str) -> None:
+        """Drop the top-level import of ``local_name``, whose every mention the calling rule
+        saw and rewrote away: a count of the text would keep it for an attribute or a
+        keyword spelled the same (``match.group(1)`` beside ``from celery import group``)."""
+        self.context.unused_imports.add(local_name)
+
 
 class _FieldProbe(cst.CSTTransformer):
     """Records the names of a node's child fields, in the order LibCST visits them."""
@@ -177,6 +183,17 @@ def _shape(node: cst.CSTNode) -> tuple[tuple[str, ...], bool]:
         statement = isinstance(node, cst.BaseSmallStatement | cst.BaseCompoundStatement)
         shape = _SHAPES[kind] = (fields, statement)
     return shape
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The child nodes the walk descends into, in source order: every node a rule's hook
+    can be called for, without the tokens and whitespace around them."""
+    for field in _shape(node)[0]:
+        value = getattr(node, field)
+        if type(value) is tuple or type(value) is list:
+            yield from value
+        elif isinstance(value, cst.CSTNode):
+            yield value
 
 
 _HOOK_NAMES: dict[type[Rule], tuple[tuple[str, ...], tuple[str, ...]]] = {}

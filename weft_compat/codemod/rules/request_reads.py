@@ -19,7 +19,10 @@ CODE = "WC214"
 DESCRIPTION = (
     "self.request / bound self attributes weft_compat lacks (delivery_info, hostname, self.app, …)"
 )
-_CANVAS = "Weft has no canvas, so there is no chain, group or chord around the call"
+_CANVAS = (
+    "a workflow step's request does not name its workflow; pass the workflow's id as an "
+    "argument if the step needs it"
+)
 ADVICE = {
     "delivery_info": "there is no broker delivery; read the queue from the task's options",
     "properties": "there are no broker message properties; pass what you need as arguments",

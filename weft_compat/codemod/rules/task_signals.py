@@ -14,9 +14,10 @@ their own on the next line, which ``signals`` (WC208) reports. One sharing its l
 with code that could use the names (``from celery.signals import a, b; b.connect(f)``,
 the body of a one-line ``if x: ...``) cannot be split so: it is reported whole.
 
-``task_revoked`` is sent only for a call that expired before it started, not for a
-revoke by request. Its receivers' expired case is Celery's, so it moves like the
-others, with a note at each rewritten name. A receiver connected with ``sender=`` a
+``task_revoked`` is sent with Celery's arguments for a call that expired (in the worker,
+or the mover) and for a revoke by request, but the latter in the process that revokes
+rather than in the worker. It moves like the others, with a note at each rewritten name
+saying where its receivers now run. A receiver connected with ``sender=`` a
 task that stays on Celery is reported: weft_compat sends nothing for that task until
 it moves.
 """
@@ -50,14 +51,14 @@ SENT = frozenset(
 )
 REVOKED = "task_revoked"
 _REVOKED_NOTE = (
-    "task_revoked now comes from weft_compat.signals, which sends it only for a call that "
-    "expired before it started (expired=True, terminated=False, signum=None); a revoke by "
-    "request (handle.stop(), handle.kill(), weft-compat revoke) sends none, so check what "
-    "its receivers do for those"
+    "task_revoked now comes from weft_compat.signals, which sends it for an expired call in "
+    "the worker (or the mover), but for a revoke by request (handle.stop(), handle.kill(), "
+    "weft-compat revoke) in the process that revokes, not in the worker, so check that its "
+    "receivers are connected there and need nothing of the worker's"
 )
 _REVOKED_WHY = (
-    "task_revoked carries over for expired calls only, so a person checks what its "
-    "receivers expected of revokes by request."
+    "task_revoked for a revoke by request runs in the revoking process rather than the "
+    "worker, so a person checks where its receivers are connected and what they expect."
 )
 
 
