@@ -146,7 +146,16 @@ def is_live(entry: WorkerEntry, *, now_ns: int | None = None) -> bool:
 
 
 def entries_in(registry: str) -> list[WorkerEntry]:
-    """Every entry of the registry queue `registry`, oldest renewal first."""
+    """The entry of each worker in the registry queue `registry`, oldest renewal first.
+
+    A renewal writes its new message before deleting the old one; a worker read between
+    the two is listed once, by its newest entry.
+    """
+    newest = {entry.tid: entry for entry in _every_entry(registry)}
+    return sorted(newest.values(), key=lambda entry: entry.message_id)
+
+
+def _every_entry(registry: str) -> list[WorkerEntry]:
     found = []
     for body, message_id in get_broker().peek_many(registry, _READ_LIMIT, with_timestamps=True):
         entry = WorkerEntry.from_message(body, message_id)
@@ -170,7 +179,7 @@ def heartbeat(registry: str, entry: WorkerEntry, **changes: Any) -> WorkerEntry:
     renewed = register(registry, replace(entry, **changes))
     stale = [
         other.message_id
-        for other in entries_in(registry)
+        for other in _every_entry(registry)
         if other.tid == entry.tid and other.message_id != renewed.message_id
     ]
     if stale:
@@ -180,7 +189,7 @@ def heartbeat(registry: str, entry: WorkerEntry, **changes: Any) -> WorkerEntry:
 
 def unregister(registry: str, tid: str) -> None:
     """Delete every entry of the worker `tid` from `registry`."""
-    gone = [entry.message_id for entry in entries_in(registry) if entry.tid == tid]
+    gone = [entry.message_id for entry in _every_entry(registry) if entry.tid == tid]
     if gone:
         get_broker().delete_message_ids(registry, gone)
 
