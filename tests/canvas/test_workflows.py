@@ -108,11 +108,13 @@ def test_an_errback_receives_the_id_of_the_failed_call(tmp_path: Path) -> None:
     assert lines(errors) == [repr(failed.tid)]
 
 
+@pytest.mark.parametrize("lane", LANES)
 def test_a_failing_chord_member_skips_the_body_and_runs_its_errbacks_once(
-    tmp_path: Path,
+    lane: str, tmp_path: Path
 ) -> None:
     body_ran, errors = tmp_path / "body", tmp_path / "errors"
-    header = [t.add.step(1, 1), t.fails.step(2), t.add.step(3, 3), t.fails.step(4)]
+    add, fails = in_lane(t.add, lane), in_lane(t.fails, lane)
+    header = [add.step(1, 1), fails.step(2), add.step(3, 3), fails.step(4)]
     body = t.note_then.step(str(body_ran)).link_error(t.note.fixed_step(str(errors), "e"))
     workflow = chord(header, body).enqueue()
     with pytest.raises(WorkflowFailed):
