@@ -22,6 +22,7 @@ __all__ = [
     "DUE_QUEUE",
     "MOVER_BELL",
     "MOVER_REGISTRY",
+    "OPEN_WORKFLOWS",
     "Broker",
     "Waiter",
     "activity_waiter",
@@ -89,6 +90,10 @@ def workflow_queue(workflow_id: str) -> str:
 def workflow_prefix() -> str:
     """The name prefix of every workflow's queue."""
     return f"{PREFIX}.workflow."
+
+
+# One message per workflow some of whose steps have not ended yet (`canvas._sweep`).
+OPEN_WORKFLOWS: Final = f"{PREFIX}.workflows.open"
 
 
 def join_queue(workflow_id: str, join: int) -> str:

@@ -32,6 +32,8 @@ from weft_compat._outcome import (
     outcome_in,
     read_events,
     read_outcome,
+    revoked,
+    write_outcome,
 )
 from weft_compat._revoked import announce_revoked
 from weft_compat._states import (
@@ -386,6 +388,13 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return
         location = locate(self._tid)
+        if location.lane is None and location.status == "created":
+            # A workflow step whose turn has not come: it ends here, and whoever starts
+            # it later finds it ended and runs nothing.
+            if read_outcome(self._tid) is None:
+                write_outcome(self._tid, revoked(location.name, "TERM", owner=location.owner))
+                self._announce_revoked(location, signal_name)
+            return
         if location.lane is None:
             return  # Ended, or unknown: nothing to stop.
         if lane(location.lane).revoke(location, self._tid, signal_name):

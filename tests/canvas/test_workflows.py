@@ -4,6 +4,8 @@ workers, retries, nesting, revoke, and handles rebuilt in another process."""
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,10 +14,12 @@ import pytest
 from tests import canvas_tasks as t
 from tests.conftest import run_python, wait_for_state
 from weft_compat import WeftSubmission, WorkflowSubmission, chain, chord, group
+from weft_compat._broker import OPEN_WORKFLOWS, get_broker
 from weft_compat._outcome import read_outcome
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.canvas._advance import deliver, sweep_joins
 from weft_compat.canvas._records import insert
+from weft_compat.canvas._sweep import sweep_steps
 from weft_compat.exceptions import WorkflowFailed
 
 pytestmark = pytest.mark.broker
@@ -27,6 +31,21 @@ LANES = ["pooled", "isolated"]
 @pytest.fixture(autouse=True)
 def context(weft_context: Path) -> Path:
     return weft_context
+
+
+def swept_until(condition: Callable[[], bool]) -> None:
+    """Sweep the open workflows (as movers do every few seconds) until `condition`."""
+    deadline = time.monotonic() + TIMEOUT
+    while not condition():
+        assert time.monotonic() < deadline, "the workflow was never moved on"
+        sweep_steps(WorkerConfig())
+        time.sleep(0.2)
+
+
+def still_open(workflow: WorkflowSubmission) -> bool:
+    """Whether `workflow` is among those movers sweep (some step's end not acted on)."""
+    bodies = get_broker().peek_many(OPEN_WORKFLOWS, 10_000, with_timestamps=False)
+    return any(json.loads(body)["workflow"] == workflow.id for body in bodies)
 
 
 def lines(path: Path) -> list[str]:
@@ -43,6 +62,7 @@ def test_a_chain_of_five_passes_each_result_on(lane: str) -> None:
     workflow = chain(add.step(1, 1), *(add.step(10) for _ in range(4))).enqueue()
     assert workflow.wait(timeout=TIMEOUT) == 42
     assert workflow.successful() and workflow.ready() and workflow.state == "SUCCESS"
+    assert sweep_steps(WorkerConfig()) == 0 and not still_open(workflow)
     steps = workflow.steps
     assert [WeftSubmission.from_tid(step.tid).return_value for step in steps] == [
         2,
@@ -128,6 +148,8 @@ def test_a_failing_chord_member_skips_the_body_and_runs_its_errbacks_once(
     assert lines(body_ran) == []
     assert len(lines(errors)) == 1
     assert workflow.ready() and workflow.failed()
+    swept_until(lambda: not still_open(workflow))
+    assert len(lines(errors)) == 1
 
 
 def test_a_retrying_step_delays_the_chain_without_breaking_it(tmp_path: Path) -> None:
@@ -145,10 +167,17 @@ def test_a_worker_killed_inside_a_step_runs_the_next_step_once(lane: str, tmp_pa
     workflow = chain(t.add.step(2, 3), dying, t.note_then.step(str(after))).enqueue()
     if lane == "isolated":
         # An isolated call whose process is killed fails (Celery's WorkerLostError):
-        # nothing after it runs.
+        # nothing after it runs, and the workflow ends.
         with pytest.raises(WorkflowFailed):
             workflow.wait(timeout=TIMEOUT)
-        assert workflow.steps[1].state == "FAILURE"
+        swept_until(lambda: not still_open(workflow))
+        assert workflow.ready()
+        killed, stopped = workflow.steps[1], workflow.steps[2]
+        assert killed.state == "FAILURE" and stopped.state == "REVOKED"
+        lost = read_outcome(killed.tid)
+        assert lost is not None and lost.error is not None
+        assert lost.error.exception_class_path == "weft_compat.exceptions.WorkerLostError"
+        assert sweep_steps(WorkerConfig()) == 0  # acted on once
         assert lines(after) == []
         return
     assert workflow.wait(timeout=TIMEOUT) == 5
@@ -199,6 +228,35 @@ def test_revoking_a_workflow_revokes_what_has_not_run(tmp_path: Path) -> None:
     first.result(timeout=TIMEOUT)
     assert [step.state for step in workflow.steps] == ["REVOKED"] * 3
     assert workflow.ready() and not workflow.successful()
+    assert lines(after) == []
+
+
+def test_revoking_one_running_step_stops_what_follows_it_without_errbacks(
+    tmp_path: Path,
+) -> None:
+    after, errors = tmp_path / "after", tmp_path / "errors"
+    first = t.pause.step(1, 30).link_error(t.note.fixed_step(str(errors), "e"))
+    workflow = chain(first, t.note_then.step(str(after)), t.add.step(1)).enqueue()
+    running = workflow.steps[0]
+    wait_for_state(running, "STARTED")
+    running.kill()
+    swept_until(lambda: not still_open(workflow))
+    # The errback never starts (PENDING, as Celery leaves an errback it never calls).
+    assert [step.state for step in workflow.steps] == ["REVOKED", "PENDING", "REVOKED", "REVOKED"]
+    assert workflow.ready() and not workflow.successful()
+    assert lines(after) == [] and lines(errors) == []
+
+
+def test_a_step_revoked_while_it_waits_never_runs_and_stops_the_chain(tmp_path: Path) -> None:
+    after = tmp_path / "after"
+    workflow = chain(t.pause.step(1, 1), t.note_then.step(str(after)), t.add.step(1)).enqueue()
+    waiting = workflow.steps[1]
+    assert waiting.state == "PENDING"
+    waiting.stop()
+    assert workflow.steps[0].wait(timeout=TIMEOUT) == 1
+    swept_until(lambda: not still_open(workflow))
+    assert [step.state for step in workflow.steps] == ["SUCCESS", "REVOKED", "REVOKED"]
+    assert workflow.ready()
     assert lines(after) == []
 
 

@@ -1,10 +1,13 @@
 """Moving a workflow on when one of its steps ends: the durable, exactly-once part.
 
 When a step ends, its worker writes the step's outcome and everything that follows from
-it in one broker transaction (`finish_step`): on success, the next steps' starts and the
-result in its join's slot; on failure, the cancelled outcome of every later step of its
-chain, a failure in its join's slot, and its errbacks' starts. A worker lost before the
-commit wrote nothing (the call is redelivered or ends as lost); after it, everything.
+it in one broker transaction (`finish_step`, `continue_step`): on success, the next
+steps' starts and the result in its join's slot; on failure, the cancelled outcome of
+every later step of its chain, a failure in its join's slot, and (unless it was
+revoked) its errbacks' starts; and the step's mark, under its own message id, so its end
+is acted on once. A worker lost before the commit wrote nothing (the call is redelivered
+or ends as lost); after it, everything. An end stored elsewhere (a revoke, an expiry, a
+lost isolated process) is acted on by the movers' sweep (`_sweep`).
 
 A join resolves when its slots are full, or at its first failure (`settle_join`): the
 resolution (the join's marker, the next steps' starts or their cancellation, the chord
@@ -27,13 +30,14 @@ from weft_compat._config import current_settings
 from weft_compat._doorbell import ring
 from weft_compat._envelope import Envelope
 from weft_compat._expiry import note_ended
-from weft_compat._outcome import Outcome
-from weft_compat._states import SUCCESS
+from weft_compat._outcome import Outcome, read_outcome
+from weft_compat._states import REVOKED, SUCCESS
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.canvas._plan import Plan, Target
 from weft_compat.canvas._records import (
     Record,
     cancel_record,
+    continued_record,
     insert,
     join_prefix,
     join_queue,
@@ -44,7 +48,14 @@ from weft_compat.canvas._records import (
 )
 from weft_compat.due._registry import ensure_mover
 
-__all__ = ["deliver", "finish_step", "settle_join", "sweep_joins"]
+__all__ = [
+    "continue_step",
+    "deliver",
+    "finish_step",
+    "settle_join",
+    "sweep_joins",
+    "unreached",
+]
 
 _log = logging.getLogger(__name__)
 _SLOTS_READ: Final = 100_000
@@ -57,6 +68,8 @@ def deliver(
     added to `touched`, for settling once the writes commit."""
     kind, index, slot = target
     if kind == "step":
+        if read_outcome(plan.steps[index].id) is not None:
+            return []  # Revoked while it waited: its own end's continuation stops what follows.
         return start_records(plan, index, value, now)
     if kind == "slot":
         touched.append(index)
@@ -84,13 +97,31 @@ def finish_step(
     plan = load_plan(str(workflow.get("id")))
     if outcome.date_done is None:
         outcome = dataclasses.replace(outcome, date_done=time.time())
-    records: list[Record] = [(call_record(record), outcome.to_json(), None)]
     if plan is None:  # The workflow's record expired or was purged: the call stands alone.
-        insert(records)
+        insert([(call_record(record), outcome.to_json(), None)])
         note_ended(record, expires, batched=batched)
         return
-    index = int(workflow["step"])
+    continue_step(plan, int(workflow["step"]), outcome, store=True, expires=expires, need=need)
+    note_ended(record, expires, batched=batched)
+
+
+def continue_step(
+    plan: Plan,
+    index: int,
+    outcome: Outcome,
+    *,
+    store: bool,
+    expires: float,
+    need: WorkerConfig,
+) -> bool:
+    """Act on the end of step `index` (storing its `outcome` too, with `store`), once:
+    on success its result goes on; otherwise its later steps are stopped and, unless it
+    was revoked, its errbacks start. False if its end was acted on already (the outcome
+    is then not stored: the first one written stands)."""
     step = plan.steps[index]
+    records: list[Record] = [(call_record(step.id), outcome.to_json(), None)] if store else []
+    if step.marker:
+        records.append(continued_record(plan, index))
     touched: list[int] = []
     cancelled: list[str] = []
     now = time.time()
@@ -98,13 +129,19 @@ def finish_step(
         value = outcome.value if outcome.value is not None else "null"  # ignore_result
         for target in step.then:
             records += deliver(plan, target, value, now, touched)
+        records += unreached(plan, step.errbacks)
     else:
-        why = f"not run: step {record} ({step.task}) ended {outcome.state}"
-        records += _stop(plan, step.then, why, json.dumps(record), touched, cancelled)
-        for errback in step.errbacks:
-            records += start_records(plan, errback, json.dumps(record), now)
-    insert(records)
-    note_ended(record, expires, batched=batched)
+        revoked = outcome.state == REVOKED
+        why = f"not run: step {step.id} ({step.task}) ended {outcome.state}"
+        records += _stop(plan, step.then, why, step.id, touched, cancelled, revoked=revoked)
+        if revoked:
+            records += unreached(plan, step.errbacks)
+        else:
+            for errback in step.errbacks:
+                records += start_records(plan, errback, json.dumps(step.id), now)
+    guard = (workflow_queue(plan.id), step.marker) if step.marker else None
+    if not insert(records, marker=guard):
+        return False
     for call_id in cancelled:
         note_ended(call_id, expires, batched=True)
     if len(records) > 1:
@@ -112,6 +149,7 @@ def finish_step(
         ring(MOVER_BELL)
     for join in touched:
         settle_join(plan, join, need=need, expires=expires, failure=outcome.state != SUCCESS)
+    return True
 
 
 def _stop(
@@ -121,18 +159,50 @@ def _stop(
     failed: str,
     touched: list[int],
     cancelled: list[str],
+    *,
+    revoked: bool,
+    starting: frozenset[int] = frozenset(),
 ) -> list[Record]:
-    # The steps that will never run, up to the joins reached (which get the failure).
+    # The steps that will never run, up to the joins reached (which get the failure),
+    # and their errbacks but those `starting`. A step that ended already (revoked while
+    # it waited) is left to its own end's continuation.
     records: list[Record] = []
     for kind, index, slot in targets:
         if kind == "step":
+            step = plan.steps[index]
+            if read_outcome(step.id) is not None:
+                continue
             records.append(cancel_record(plan, index, why))
-            cancelled.append(plan.steps[index].id)
-            records += _stop(plan, plan.steps[index].then, why, failed, touched, cancelled)
+            if step.marker:
+                records.append(continued_record(plan, index))
+            cancelled.append(step.id)
+            records += unreached(plan, [each for each in step.errbacks if each not in starting])
+            records += _stop(plan, step.then, why, failed, touched, cancelled, revoked=revoked)
         elif kind == "slot":
             touched.append(index)
-            body = json.dumps({"slot": slot, "failed": json.loads(failed)})
+            body = json.dumps({"slot": slot, "failed": failed, "revoked": revoked})
             records.append((join_queue(plan.id, index), body, None))
+    return records
+
+
+def unreached(plan: Plan, indices: list[int]) -> list[Record]:
+    """The marks of steps `indices` and of all that would follow them, which will never
+    start (the errbacks of a step that did not fail): left `PENDING`, as Celery leaves an
+    errback it never calls, and acted on, so the workflow can be over."""
+    records: list[Record] = []
+    pending = list(indices)
+    seen: set[int] = set()
+    while pending:
+        index = pending.pop()
+        if index in seen:
+            continue
+        seen.add(index)
+        step = plan.steps[index]
+        if step.marker:
+            records.append(continued_record(plan, index))
+        following, _ = plan.downstream(step.then)
+        pending += following
+        pending += step.errbacks
     return records
 
 
@@ -151,10 +221,12 @@ def settle_join(
         return
     slots: dict[int, str] = {}
     failed: str | None = None
+    revoked = True  # Whether every failure is a revoke (then no errback runs).
     for body in broker.peek_many(queue, _SLOTS_READ, with_timestamps=False):
         data = json.loads(body)
         if "failed" in data:
             failed = failed or str(data["failed"])
+            revoked = revoked and bool(data.get("revoked"))
         else:
             slots[int(data["slot"])] = data["value"]
     if failed is None and len(slots) < join.size:
@@ -171,11 +243,18 @@ def settle_join(
     else:
         why = f"not run: step {failed} of the group before it failed"
         records = [(workflow_queue(plan.id), marker_body(index, None, failed), join.marker)]
-        records += _stop(plan, join.then, why, json.dumps(failed), touched, cancelled)
-        for kind, step, _ in join.then:  # A chord body's errbacks run when its header fails.
-            if kind == "step":
-                for errback in plan.steps[step].errbacks:
-                    records += start_records(plan, errback, json.dumps(failed), now)
+        # A chord body's errbacks run when its header fails (not when it was revoked).
+        starting = frozenset(
+            errback
+            for kind, step, _ in join.then
+            if kind == "step" and not revoked
+            for errback in plan.steps[step].errbacks
+        )
+        records += _stop(
+            plan, join.then, why, failed, touched, cancelled, revoked=revoked, starting=starting
+        )
+        for errback in sorted(starting):
+            records += start_records(plan, errback, json.dumps(failed), now)
     if not insert(records, marker=(workflow_queue(plan.id), join.marker)):
         broker.delete(queue)
         return

@@ -20,7 +20,13 @@ from weft_compat._outcome import SUBMITTED, Outcome, outcome_in, read_events
 from weft_compat._states import FAILURE, PENDING, REVOKED, STARTED, SUCCESS, state_from_weft
 from weft_compat._submission import WeftSubmission, local_outcomes
 from weft_compat.canvas._plan import Node, Plan
-from weft_compat.canvas._records import cancel_record, insert, load_plan, workflow_queue
+from weft_compat.canvas._records import (
+    cancel_record,
+    continued_record,
+    insert,
+    load_plan,
+    workflow_queue,
+)
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady, WorkflowFailed
 
 __all__ = ["WorkflowSubmission", "local_joins", "local_plans"]
@@ -213,7 +219,14 @@ class WorkflowSubmission:
             status = handle.status()
             if status in (None, "created"):
                 # Not started yet: whoever starts it later finds it ended and runs nothing.
-                insert([cancel_record(plan, index, f"not run: workflow {plan.id} was revoked")])
+                records = [cancel_record(plan, index, f"not run: workflow {plan.id} was revoked")]
+                if not step.marker:
+                    insert(records)
+                    continue
+                # The revoke covers what follows it: nothing to move on (unless its end
+                # was acted on already: an errback that will never start).
+                records.append(continued_record(plan, index))
+                insert(records, marker=(workflow_queue(plan.id), step.marker))
             elif status != "running" or terminate:
                 handle.stop()
 

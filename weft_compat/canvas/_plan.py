@@ -42,6 +42,9 @@ class PlanStep:
     then: list[Target] = field(default_factory=list)
     errbacks: list[int] = field(default_factory=list)
     id: str = ""
+    # The message id of the mark that this step's end was acted on (`_advance`): written
+    # once, by whoever moves the workflow on from it first.
+    marker: int = 0
 
     def to_data(self) -> dict[str, Any]:
         """JSON-ready form."""
@@ -53,6 +56,7 @@ class PlanStep:
             "then": [list(target) for target in self.then],
             "errbacks": self.errbacks,
             "id": self.id,
+            "marker": self.marker,
         }
 
     @classmethod
@@ -66,6 +70,7 @@ class PlanStep:
             then=[_target(item) for item in data["then"]],
             errbacks=list(data["errbacks"]),
             id=data["id"],
+            marker=data.get("marker", 0),
         )
 
 

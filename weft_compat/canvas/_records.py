@@ -1,7 +1,10 @@
 """What a workflow writes to the broker: its record, its joins' slots, its steps' starts.
 
-- `weft_compat.workflow.<id>`: the plan (the first message) and one marker per
-  resolved join, under the join's own message id (so it is written once);
+- `weft_compat.workflow.<id>`: the plan (the first message), one marker per resolved
+  join and one per step whose end the workflow has acted on, each under its own message
+  id (so it is written once);
+- `weft_compat.workflows.open`: one message per workflow not yet over, which movers'
+  sweeps read (`_sweep`);
 - `weft_compat.join.<id>.<j>`: the slots of join `j` filled so far (a result, or the
   id of the member that failed);
 - a step starts as a retry does: its envelope goes to the due queue under a fresh id,
@@ -42,6 +45,7 @@ __all__ = [
     "WAITING",
     "Record",
     "cancel_record",
+    "continued_record",
     "insert",
     "join_prefix",
     "join_queue",
@@ -105,6 +109,13 @@ def cancel_record(plan: Plan, index: int, why: str) -> Record:
         REVOKED, error=error, status="cancelled", task=step.task, date_done=time.time()
     )
     return (call_record(step.id), outcome.to_json(), None)
+
+
+def continued_record(plan: Plan, index: int) -> Record:
+    """The mark that the end of step `index` was acted on (its successors started or
+    stopped): under the step's marker id, so it is written once."""
+    body = json.dumps({"continued": index})
+    return (workflow_queue(plan.id), body, plan.steps[index].marker)
 
 
 def insert(records: Sequence[Record], *, marker: tuple[str, int] | None = None) -> bool:

@@ -1,9 +1,10 @@
 """Starting a workflow: compile the canvas, store its plan, start its first steps.
 
 Everything is validated and encoded before anything is written (a bad step refuses the
-whole workflow). Then one broker transaction writes the plan, a `waiting` event on every
-step's record (so each step's handle exists, `PENDING`, from the start) and the first
-steps' starts; a mover submits them in their lanes. In a test mode the plan runs here
+whole workflow). Then one broker transaction writes the plan, the workflow's entry among
+the open ones (which movers sweep), a `waiting` event on every step's record (so each
+step's handle exists, `PENDING`, from the start) and the first steps' starts; a mover
+submits them in their lanes. In a test mode the plan runs here
 instead: inline (`immediate`) or recorded (`recording`).
 """
 
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from weft_compat import _testmode
-from weft_compat._broker import MOVER_BELL, call_record, get_broker
+from weft_compat._broker import MOVER_BELL, OPEN_WORKFLOWS, call_record, get_broker
 from weft_compat._doorbell import ring
 from weft_compat._worker_config import WorkerConfig
 from weft_compat.canvas._advance import deliver
@@ -77,10 +78,14 @@ def start_workflow(
     plan.id = str(broker.generate_timestamp())
     for step in plan.steps:
         step.id = str(broker.generate_timestamp())
+        step.marker = broker.generate_timestamp()
     for join in plan.joins:
         join.marker = broker.generate_timestamp()
     # Under the workflow's own id, the oldest of its ids: the queue's first message.
-    records: list[Record] = [(workflow_queue(plan.id), plan.to_json(), int(plan.id))]
+    records: list[Record] = [
+        (workflow_queue(plan.id), plan.to_json(), int(plan.id)),
+        (OPEN_WORKFLOWS, json.dumps({"workflow": plan.id}), None),
+    ]
     now = time.time()
     first = {index for kind, index, _ in plan.roots if kind == "step"}
     waiting = {"event": WAITING, "workflow": plan.id}

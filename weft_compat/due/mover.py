@@ -15,7 +15,9 @@ at each due time:
   mover puts it back in the due queue, and of two submissions at most one ever runs.
 
 A mover also ticks the published periodic schedule (`weft_compat.beat`), claiming
-each tick in the broker so that it becomes one call however many schedulers run.
+each tick in the broker so that it becomes one call however many schedulers run. At
+each full rescan it settles workflows' joins left full by a lost worker and moves on
+workflows whose steps ended where no worker acted on it (`canvas`).
 
 Two of those steps send Celery's signals here: a claimed tick its publish signals, a
 call that expired while waiting `task_revoked`. Their receivers are connected by the
@@ -47,6 +49,7 @@ from weft_compat._broker import (
     DUE_QUEUE,
     MOVER_BELL,
     MOVER_REGISTRY,
+    OPEN_WORKFLOWS,
     claimed_prefix,
     claimed_queue,
     control_queue,
@@ -69,6 +72,7 @@ from weft_compat._worker_config import WorkerConfig
 from weft_compat.beat._ticker import Ticker
 from weft_compat.canvas._advance import sweep_joins
 from weft_compat.canvas._records import join_prefix
+from weft_compat.canvas._sweep import sweep_steps
 from weft_compat.due._queue import expired_outcome, is_expired
 from weft_compat.due._registry import live_movers, mover_entry
 from weft_compat.exceptions import WeftCompatError
@@ -299,7 +303,7 @@ class Mover:
 
     def busy(self) -> bool:
         """Whether deferred calls wait (here or in the broker) or are being submitted,
-        a schedule is in force, or a workflow's group has not resolved yet."""
+        a schedule is in force, or a workflow is not over yet."""
         broker = get_broker()
         return (
             bool(self.heap)
@@ -307,7 +311,7 @@ class Mover:
             or bool(broker.list_queues(prefix=join_prefix()))
             or any(
                 broker.peek_one(queue, with_timestamps=False) is not None
-                for queue in (DUE_QUEUE, self.claimed)
+                for queue in (DUE_QUEUE, self.claimed, OPEN_WORKFLOWS)
             )
         )
 
@@ -358,6 +362,7 @@ class Mover:
                 return True
             self.recover()
             sweep_joins(self.config)
+            sweep_steps(self.config)
             self.scan(full=True)
             return False
         wait = _IDLE_WAIT_SECONDS
