@@ -31,15 +31,20 @@ def test_an_unknown_id_is_exit_1(weft_context: Path, capsys: pytest.CaptureFixtu
 def test_status_prints_the_state_and_result_as_text_and_json(
     weft_context: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    handle = broker_tasks.add.enqueue(4, 5)
+    handle = broker_tasks.add.using(owner=42).enqueue(4, 5)
     handle.wait(timeout=90)
     capsys.readouterr()
     assert main(["status", handle.tid]) == 0
     text = capsys.readouterr().out
-    assert text.splitlines()[:2] == [f"{handle.tid} tests.broker_tasks.add SUCCESS", "result: 9"]
+    assert text.splitlines()[:3] == [
+        f"{handle.tid} tests.broker_tasks.add SUCCESS",
+        "owner: 42",
+        "result: 9",
+    ]
     assert main(["status", handle.tid, "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
     assert (body["state"], body["result"], body["ready"]) == ("SUCCESS", 9, True)
+    assert body["owner"] == "42"
 
 
 @pytest.mark.broker

@@ -440,9 +440,10 @@ class WeftSubmission:
     def as_dict(self) -> dict[str, Any]:
         """A JSON-ready summary for views: tid, name, state, status, and result or errors.
 
-        Also when the call was created (read from its id; none for a Celery UUID), started
-        and ended (ISO 8601, UTC) as far as its record says, and with `RESULT_EXTENDED` its
-        `args`, `kwargs`, `queue` and `worker` (the host that ran it).
+        Also its `owner` when one was recorded, when the call was created (read from its
+        id; none for a Celery UUID), started and ended (ISO 8601, UTC) as far as its
+        record says, and with `RESULT_EXTENDED` its `args`, `kwargs`, `queue` and
+        `worker` (the host that ran it).
         """
         location = self._location()
         status = location.status
@@ -458,6 +459,8 @@ class WeftSubmission:
             "successful": state == SUCCESS,
             "retries": location.retries,
         }
+        if location.owner is not None:
+            body["owner"] = location.owner
         if state == SUCCESS:
             outcome = location.outcome or self._await_outcome("completed")
             value = _decode(outcome.value) if outcome is not None else None

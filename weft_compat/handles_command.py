@@ -85,6 +85,8 @@ def _print(body: dict[str, Any], form: str) -> None:
         print(json.dumps(body, indent=2, sort_keys=True))
         return
     print(f"{body['tid']} {body['name'] or '?'} {body['state']}")
+    if body.get("owner") is not None:
+        print(f"owner: {body['owner']}")
     if body.get("retries"):
         print(f"retries: {body['retries']}")
     if "info" in body:

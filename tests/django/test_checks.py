@@ -97,6 +97,19 @@ def test_the_task_urls_without_a_policy_are_reported_until_one_is_set() -> None:
         assert "weft_compat.W004" not in ids(check_weft_compat(None))
 
 
+def test_an_owner_policy_without_the_middleware_is_reported() -> None:
+    middleware = "weft_compat.django.middleware.CurrentUserMiddleware"
+    policy = {"AUTHORIZE": "weft_compat.django.authorization.owner_or_staff"}
+    with override_settings(WEFT_COMPAT=policy, MIDDLEWARE=[]):
+        [found] = [m for m in check_weft_compat(None) if m.id == "weft_compat.W005"]
+    assert "'weft_compat.django.authorization.owner_or_staff'" in found.msg
+    with override_settings(WEFT_COMPAT=policy, MIDDLEWARE=[middleware]):
+        assert "weft_compat.W005" not in ids(check_weft_compat(None))
+    staff = {"AUTHORIZE": "weft_compat.django.authorization.staff_only"}
+    with override_settings(WEFT_COMPAT=staff, MIDDLEWARE=[]):
+        assert "weft_compat.W005" not in ids(check_weft_compat(None))
+
+
 def test_an_invalid_periodic_schedule_is_an_error_naming_the_entry() -> None:
     good = {"fine": {"task": "tests.broker_tasks.add", "schedule": 60, "args": (1, 2)}}
     with override_settings(WEFT_COMPAT={"BEAT_SCHEDULE": good}):

@@ -10,6 +10,9 @@
   invalid: an unknown task, a bad field, an option the task refuses.
 - `weft_compat.W004`: the task URLs are included but `AUTHORIZE` is unset, so they
   refuse every request.
+- `weft_compat.W005`: `AUTHORIZE` is an owner policy (`owner_or_staff`, `owner_only`)
+  but `CurrentUserMiddleware` is not in `MIDDLEWARE`, so calls record an owner only when
+  enqueued with `.using(owner=...)`.
 """
 
 from __future__ import annotations
@@ -37,6 +40,12 @@ __all__ = ["check_weft_compat"]
 _CELERY_SETTING: Final = re.compile(r"^CELERY(D|BEAT)?_[A-Z_]+$")
 _CELERY_IMPORT: Final = re.compile(rb"^\s*(?:from\s+celery[\s.]|import\s+celery\b)", re.M)
 _URLS_MODULE: Final = "weft_compat.django.urls"
+_OWNER_POLICIES: Final = frozenset(
+    f"weft_compat.django.authorization{separator}{name}"
+    for separator in ".:"
+    for name in ("owner_or_staff", "owner_only")
+)
+_MIDDLEWARE: Final = "weft_compat.django.middleware.CurrentUserMiddleware"
 _SETTINGS_GUIDE: Final = "see migration_guide/settings.md, or run weft-compat migrate"
 
 
@@ -50,6 +59,7 @@ def check_weft_compat(app_configs: Sequence[AppConfig] | None, **_: Any) -> list
         *_context(),
         *_schedule(),
         *_open_urls(),
+        *_owners_unrecorded(),
     ]
 
 
@@ -146,6 +156,19 @@ def _open_urls() -> Iterator[CheckMessage]:
         hint="set AUTHORIZE, e.g. 'weft_compat.django.authorization.staff_only' "
         "(migration_guide/results.md#task-urls)",
         id="weft_compat.W004",
+    )
+
+
+def _owners_unrecorded() -> Iterator[CheckMessage]:
+    policy = get_settings().AUTHORIZE
+    if policy not in _OWNER_POLICIES or _MIDDLEWARE in getattr(settings, "MIDDLEWARE", ()):
+        return
+    yield Warning(
+        f"WEFT_COMPAT['AUTHORIZE'] is {policy!r}, but {_MIDDLEWARE} is not in MIDDLEWARE, "
+        "so calls enqueued in views record no owner and their users cannot follow them",
+        hint="add it after django.contrib.auth.middleware.AuthenticationMiddleware, or "
+        "enqueue with .using(owner=...) (migration_guide/results.md#owners)",
+        id="weft_compat.W005",
     )
 
 
