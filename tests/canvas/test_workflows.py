@@ -260,6 +260,15 @@ def test_a_step_revoked_while_it_waits_never_runs_and_stops_the_chain(tmp_path: 
     assert lines(after) == []
 
 
+def test_a_step_that_expires_before_its_turn_stops_the_chain(tmp_path: Path) -> None:
+    after = tmp_path / "after"
+    late = t.note_then.using(expires=0.5).step(str(after))
+    workflow = chain(t.pause.step(1, 1.5), late, t.add.step(1)).enqueue()
+    swept_until(lambda: not still_open(workflow))
+    assert [step.state for step in workflow.steps] == ["SUCCESS", "REVOKED", "REVOKED"]
+    assert lines(after) == []
+
+
 def test_a_workflow_handle_rebuilt_in_another_process(context: Path) -> None:
     workflow = group(t.add.step(i, 1) for i in range(3)).enqueue()
     workflow.wait(timeout=TIMEOUT)

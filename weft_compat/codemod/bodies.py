@@ -12,7 +12,7 @@ module has been read.
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 from weft_compat.codemod.decorator_plan import Option
@@ -161,6 +161,24 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
 
 
+def _nodes_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under ``statements``, depth first: what ``ast.walk`` yields, in
+    another order, at about half its cost (the index reads every task module's bodies)."""
+    stack: list[ast.AST] = list(statements)
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        push(item)
+            elif isinstance(value, ast.AST):
+                push(value)
+
+
 def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> FunctionBody:
     """What the index needs of a module-level function; ``scan`` reads its body."""
     params = tuple(_parameters(node))
@@ -176,9 +194,10 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
     returns: list[str] = []
     dispatches: list[tuple[str, str]] = []
     assigned: dict[str, str] = {}
+    named_returns: list[str] = []
     mentions = 0
     # The body only: the function's own decorators make it, they are not inside it.
-    for inner in (found for statement in node.body for found in ast.walk(statement)):
+    for inner in _nodes_under(node.body):
         if isinstance(inner, ast.Name) and inner.id == keyword_param:
             mentions += 1
         if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):
@@ -190,8 +209,8 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
             value = inner.value
             if isinstance(value, ast.Call) and (callee := dotted_name(value.func)):
                 returns.append(callee)
-            elif isinstance(value, ast.Name) and value.id in assigned:
-                returns.append(assigned[value.id])
+            elif isinstance(value, ast.Name):
+                named_returns.append(value.id)
         if not isinstance(inner, ast.Call):
             continue
         func = inner.func
@@ -211,6 +230,7 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
             for k in inner.keywords
         )
         calls.append(InnerCall(callee, call_options(inner, forwarded), forwards))
+    returns += (assigned[name] for name in named_returns if name in assigned)
     forwarding = sum(call.forwards_options for call in calls)
     if keyword_param is not None and mentions > forwarding:
         # ``kwargs.setdefault("base", ...)``: the options passed on are not the callers'.
