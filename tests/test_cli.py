@@ -22,6 +22,7 @@ def test_help_lists_every_subcommand(capsys: pytest.CaptureFixture[str]) -> None
         "revoke",
         "inspect",
         "purge",
+        "drain",
     }
 
 

@@ -1,7 +1,8 @@
 """The `weft-compat` console script: one entry point, a subcommand per job.
 
-`worker`, `beat`, `stop`, `status`, `revoke`, `inspect` and `purge` need only the runtime;
-`migrate` and `explain` are the codemod's, which needs LibCST (`weft-compat[codemod]`).
+`worker`, `beat`, `stop`, `status`, `revoke`, `inspect`, `purge` and `drain` need only
+the runtime; `migrate` and `explain` are the codemod's, which needs LibCST
+(`weft-compat[codemod]`).
 Each is imported only when asked for.
 """
 
@@ -67,6 +68,12 @@ def _inspect(arguments: list[str]) -> int:
     return inspect(arguments[1:])
 
 
+def _drain(arguments: list[str]) -> int:
+    from weft_compat.drain_command import main as drain
+
+    return drain(arguments[1:])
+
+
 def _purge(arguments: list[str]) -> int:
     from weft_compat.purge_command import main as purge
 
@@ -84,6 +91,7 @@ COMMANDS: Final[dict[str, tuple[str, Callable[[list[str]], int]]]] = {
     "revoke": ("stop a call (--kill: kill it): weft-compat revoke ID", _revoke),
     "inspect": ("per queue: waiting, running and deferred calls, and live workers", _inspect),
     "purge": ("remove the calls waiting in a queue: weft-compat purge QUEUE", _purge),
+    "drain": ("move Celery's queued messages (Redis, RabbitMQ) into weft_compat", _drain),
 }
 
 
