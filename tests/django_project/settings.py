@@ -61,3 +61,14 @@ TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "APP
 STATIC_URL = "static/"
 
 WEFT_COMPAT: dict[str, object] = {}
+
+# `django.tasks` backends (Django 6+; an unused setting before): Django's default, and
+# weft_compat's for tests/tasks_backend, whose tasks name it; workers read it too.
+TASKS = {
+    "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"},
+    "weft": {
+        "BACKEND": "weft_compat.django.backend.WeftTaskBackend",
+        "QUEUES": ["default", "isolated"],
+        "OPTIONS": {"LANE": "pooled", "QUEUE_MAP": {"isolated": {"lane": "isolated"}}},
+    },
+}
