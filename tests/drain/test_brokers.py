@@ -26,7 +26,7 @@ from weft_compat._outcome import read_events
 from weft_compat.drain import PARKED_HEADER, CeleryBroker, DrainOptions, drain, requeue_parked
 from weft_compat.drain._source import RawMessage
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -18,7 +18,7 @@ from tests.drain.conftest import Broker
 from weft_compat import WeftSubmission
 from weft_compat.cli import main
 
-pytestmark = pytest.mark.broker
+pytestmark = [pytest.mark.broker, pytest.mark.slow]
 
 
 def drain_arguments(broker: Broker, *more: str) -> list[str]:

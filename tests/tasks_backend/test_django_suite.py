@@ -136,6 +136,7 @@ def test_django_s_suite_passes_in_the_immediate_mode(
 
 
 @pytest.mark.broker
+@pytest.mark.slow
 def test_django_s_immediate_backend_tests_pass_against_a_worker(
     django_tasks_suite_on_broker: Path,
     weft_context: Path,
