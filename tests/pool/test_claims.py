@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests import broker_tasks
+from tests.conftest import pointed_at
 from weft_compat import WeftSubmission
 from weft_compat._broker import get_broker, pending_queue, pool_key, running_queue
 from weft_compat._submit import prepare_call
@@ -40,8 +41,16 @@ def claims_of(queues: tuple[str, str]) -> Iterator[Callable[..., Claims]]:
         claims.close()
 
 
+@pytest.fixture(scope="module")
+def own_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A context of these tests' own: in the session's, a live pool master would release
+    the running queue of the made-up master below as a dead master's, mid-test."""
+    with pointed_at(tmp_path_factory.mktemp("claims"), stop=True) as context:
+        yield context
+
+
 @pytest.fixture
-def queues(request: pytest.FixtureRequest, weft_context: Path) -> Iterator[tuple[str, str]]:
+def queues(request: pytest.FixtureRequest, own_context: Path) -> Iterator[tuple[str, str]]:
     """A pending queue and one process's running queue of a queue named after the test."""
     name = request.node.name.replace("[", "-").rstrip("]")[:60]
     key = pool_key(name, os.environ.get("DJANGO_SETTINGS_MODULE"))

@@ -68,13 +68,16 @@ def record_calls(calls: Sequence[tuple[PreparedCall, str, str]]) -> list[Action]
     for prepared, _task_id, _queue in calls:
         placed.append(_place(prepared, started))
     broker = get_broker()
+    bodies = [prepared.envelope.to_json() for prepared, _task_id, _queue in calls]
     for attempt in range(_INSERT_ATTEMPTS):
         try:
-            # One id drawn from the broker, the rest above it: ids at or below it are
-            # all taken, and one above taken meanwhile makes the insert fail, to draw
-            # again. Drawing itself gives up when other writers keep winning the race.
+            # One id drawn from the broker and the floor raised at once above the rest
+            # of the batch's: ids at or below it are all taken, and one drawn elsewhere in
+            # between (a host whose clock lags) makes the insert fail, to draw again.
+            # Drawing itself gives up when other writers keep winning the race.
             base = broker.generate_timestamp()
-            broker.insert_messages(_records(calls, placed, base))
+            broker.advance_last_timestamp(base + 2 * len(calls))
+            broker.insert_messages(_records(calls, placed, bodies, base))
         except sqlite3.IntegrityError:  # SimpleBroker's own IntegrityError derives from it
             if attempt == _INSERT_ATTEMPTS - 1:
                 raise
@@ -90,12 +93,16 @@ def record_calls(calls: Sequence[tuple[PreparedCall, str, str]]) -> list[Action]
 
 
 def _records(
-    calls: Sequence[tuple[PreparedCall, str, str]], placed: list[tuple[str, str]], base: int
+    calls: Sequence[tuple[PreparedCall, str, str]],
+    placed: list[tuple[str, str]],
+    bodies: list[str],
+    base: int,
 ) -> list[tuple[str, str, int]]:
-    # Each call's message and its record's `drained` event, with ids from `base` up.
+    # Each call's message (`bodies`) and its record's `drained` event, with ids from
+    # `base` up.
     records: list[tuple[str, str, int]] = []
-    for index, ((prepared, task_id, celery_queue), (queue, _bell)) in enumerate(
-        zip(calls, placed, strict=True)
+    for index, ((prepared, task_id, celery_queue), (queue, _bell), body) in enumerate(
+        zip(calls, placed, bodies, strict=True)
     ):
         message_id, event_id = base + 2 * index, base + 2 * index + 1
         event = {
@@ -104,7 +111,7 @@ def _records(
             "task": prepared.envelope.task,
             "queue": celery_queue,
         }
-        records.append((queue, prepared.envelope.to_json(), message_id))
+        records.append((queue, body, message_id))
         records.append((call_record(task_id), json.dumps(event), event_id))
     return records
 
