@@ -68,8 +68,8 @@ def deliver(
     added to `touched`, for settling once the writes commit."""
     kind, index, slot = target
     if kind == "step":
-        if read_outcome(plan.steps[index].id) is not None:
-            return []  # Revoked while it waited: its own end's continuation stops what follows.
+        # A step revoked while it waited is started all the same: its worker finds it
+        # ended and runs nothing, as for any revoked call.
         return start_records(plan, index, value, now)
     if kind == "slot":
         touched.append(index)

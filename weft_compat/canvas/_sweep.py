@@ -55,7 +55,10 @@ def sweep_steps(need: WorkerConfig) -> int:
             else {
                 message_id
                 for _, message_id in broker.peek_many(
-                    workflow_queue(plan.id), _MARKS_READ, with_timestamps=True
+                    workflow_queue(plan.id),
+                    _MARKS_READ,
+                    with_timestamps=True,
+                    after_timestamp=int(plan.id),  # the marks only, not the plan
                 )
             }
         )
