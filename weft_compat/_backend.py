@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 from weft_compat._config import (
     BROKER_ENV_VAR,
     BROKER_SCHEMA_ENV_VAR,
+    Settings,
     current_settings,
     without_password,
 )
@@ -95,13 +96,14 @@ class Backend:
             ) from None
 
 
-def backend() -> Backend | None:
-    """The PostgreSQL broker the settings name, or None for Weft's SQLite.
+def backend(settings: Settings | None = None) -> Backend | None:
+    """The PostgreSQL broker the settings (default: those in force) name, or None for
+    Weft's SQLite.
 
     The setting wins; without it, `WEFT_COMPAT_BROKER` (and `WEFT_COMPAT_BROKER_SCHEMA`)
     from the environment, also in a Django project (containers configure that way).
     """
-    settings = current_settings()
+    settings = settings if settings is not None else current_settings()
     if settings.BROKER is not None:
         return _parse(settings.BROKER, settings.BROKER_SCHEMA)
     dsn = os.environ.get(BROKER_ENV_VAR)

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Final, Literal, Protocol, cast, overload
 
-from weft_compat._client import client_key, get_client
+from weft_compat._client import client_key, get_client, unsynced_context
 
 __all__ = [
     "DUE_QUEUE",
@@ -27,6 +27,7 @@ __all__ = [
     "Waiter",
     "activity_waiter",
     "call_record",
+    "claim_broker",
     "claimed_prefix",
     "claimed_queue",
     "control_queue",
@@ -240,10 +241,43 @@ def get_broker() -> Broker:
     return broker
 
 
+def claim_broker() -> Broker:
+    """This thread's handle for moves between a pool's queues that need no sync of their
+    own: a pool process's claims, the calls it gives back, and its acknowledgements.
+
+    On SQLite its commits are not synced to disk one by one (`synchronous=NORMAL`,
+    which loses nothing when a process dies); the next synced commit on the broker
+    carries them, at the latest the master's lease renewal, which reports a started
+    call within about half a second (`pool.master`). Enqueues and outcomes always go through
+    `get_broker`. On PostgreSQL it is `get_broker`'s handle.
+    """
+    key = client_key()
+    if key[2] is not None:
+        return get_broker()
+    held: tuple[Any, AbstractContextManager[Any], Broker] | None = getattr(
+        _local, "claim_held", None
+    )
+    if held is not None and held[0] == key:
+        return held[2]
+    _close_claim_broker()
+    manager = cast(AbstractContextManager[Any], unsynced_context(get_client().context).broker())
+    broker = cast(Broker, manager.__enter__())
+    _local.claim_held = (key, manager, broker)
+    return broker
+
+
 def close_thread_broker() -> None:
-    """Release this thread's broker handle, if any (tests switch contexts with it)."""
+    """Release this thread's broker handles, if any (tests switch contexts with it)."""
+    _close_claim_broker()
     held = getattr(_local, "held", None)
     _local.held = None
+    if held is not None and held[0][0] == os.getpid():
+        held[1].__exit__(None, None, None)
+
+
+def _close_claim_broker() -> None:
+    held = getattr(_local, "claim_held", None)
+    _local.claim_held = None
     if held is not None and held[0][0] == os.getpid():
         held[1].__exit__(None, None, None)
 

@@ -24,7 +24,7 @@ from weft.client import WeftClient, WeftContext, build_context
 from weft_compat._backend import Backend, backend
 from weft_compat._config import context_path, current_settings
 
-__all__ = ["client_key", "close_thread_client", "get_client"]
+__all__ = ["client_key", "close_thread_client", "get_client", "unsynced_context"]
 
 _local = threading.local()
 _WEFT_DIRECTORY: Final = ".weft"
@@ -33,8 +33,13 @@ MANAGER_LIFETIME_ENV_VAR: Final = "WEFT_MANAGER_LIFETIME_TIMEOUT"
 
 def client_key() -> tuple[int, str | None, str | None]:
     """What a thread's client (and broker handle) is for: process, context and broker."""
-    broker = backend()
-    return (os.getpid(), context_path(), f"{broker.target}#{broker.schema}" if broker else None)
+    settings = current_settings()  # Read once: this runs on every broker operation.
+    broker = backend(settings)
+    return (
+        os.getpid(),
+        context_path(settings),
+        f"{broker.target}#{broker.schema}" if broker else None,
+    )
 
 
 def get_client() -> WeftClient:
@@ -70,6 +75,14 @@ def _context(path: str | None, broker: Backend | None) -> WeftContext:
     if broker is not None:
         broker.check()
     return build_context(spec_context=path, config={**dict(context.config), **overrides})
+
+
+def unsynced_context(context: WeftContext) -> WeftContext:
+    """`context` with SQLite commits left to the next synced one (`synchronous=NORMAL`):
+    for broker moves that a later synced commit makes durable (`_broker.claim_broker`)."""
+    return build_context(
+        spec_context=str(context.root), config={**dict(context.config), "SYNC_MODE": "NORMAL"}
+    )
 
 
 def _private_directory(directory: Path, mode: int) -> None:

@@ -357,7 +357,8 @@ def message_limit() -> int:
     return int(raw) if raw.isdigit() and int(raw) > 0 else DEFAULT_MESSAGE_LIMIT
 
 
-def context_path() -> str | None:
-    """The Weft context directory: the setting, then the environment, else Weft's discovery."""
-    configured = current_settings().CONTEXT
+def context_path(settings: Settings | None = None) -> str | None:
+    """The Weft context directory: the setting (of `settings`, default: those in force),
+    then the environment, else Weft's discovery."""
+    configured = (settings if settings is not None else current_settings()).CONTEXT
     return configured or os.environ.get(CONTEXT_ENV_VAR) or None

@@ -34,6 +34,8 @@ __all__ = ["Bell", "ring"]
 
 _BASE: Final = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
 _lock = threading.Lock()
+# A pipe holds 64 KiB of rings at most; a drain reads them this many at a time.
+_DRAIN_BYTES: Final = 65536
 # Open write ends, per process and bell file.
 _writers: dict[tuple[int, Path], int] = {}
 
@@ -122,6 +124,16 @@ class Bell:
                 pass  # Every waiter saw the ring; another took it. Wait on.
             if remaining <= 0:
                 return False
+
+    def drain(self) -> None:
+        """Take every ring waiting in the bell, for a waiter that found no work: they were
+        rung for calls taken since. (A ring for a call still to come follows that call's
+        commit, which the waiter's look at the broker's data version sees.)"""
+        if self._waiter is not None:
+            return
+        with contextlib.suppress(BlockingIOError):
+            while os.read(self._read, _DRAIN_BYTES):
+                pass
 
     def close(self) -> None:
         """Stop listening."""

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import MISSING, dataclass, field
 from typing import Any, Final
 
 from weft_compat import _serialization
@@ -73,9 +73,16 @@ class Envelope:
     version: int = ENVELOPE_VERSION
 
     def to_payload(self) -> dict[str, Any]:
-        """The JSON-ready form submitted to Weft."""
+        """The JSON-ready form submitted to Weft: the fields that differ from their
+        defaults (a reader fills in the rest), and always the version."""
         # Field by field rather than `asdict`, which deep-copies (a fifth of an enqueue).
-        return {"weft_compat": {name: getattr(self, name) for name in _FIELD_TYPES}}
+        body = {
+            name: value
+            for name, default in _DEFAULTS.items()
+            if (value := getattr(self, name)) != default
+        }
+        body["version"] = self.version
+        return {"weft_compat": body}
 
     def to_json(self) -> str:
         """The message the pooled lane queues."""
@@ -102,9 +109,9 @@ class Envelope:
             )
         # Fields of other versions of this release line (such as ones it no longer reads)
         # are left out rather than refused: a message in flight across an upgrade runs.
-        fields = {key: value for key, value in body.items() if key in _FIELD_TYPES}
+        fields = {key: value for key, value in body.items() if key in _CHECKS}
         for key, value in fields.items():
-            if not _is_a(value, _FIELD_TYPES[key]):
+            if not _CHECKS[key](value):
                 raise WeftCompatError(
                     f"the work item's {key}={_serialization.describe(value)} is not a "
                     f"{_FIELD_TYPES[key]}; submit calls through WeftTask.enqueue"
@@ -142,13 +149,39 @@ _FIELD_TYPES: Final[dict[str, str]] = {
 }
 assert set(_FIELD_TYPES) == set(Envelope.__dataclass_fields__)
 
+# Each field's default (`task` and `call` have none: a sentinel no value equals).
+_DEFAULTS: Final[dict[str, Any]] = {
+    name: (
+        spec.default
+        if spec.default is not MISSING
+        else spec.default_factory()
+        if spec.default_factory is not MISSING
+        else MISSING
+    )
+    for name, spec in Envelope.__dataclass_fields__.items()
+}
 
-def _is_a(value: Any, kind: str) -> bool:
-    if value is None:
-        return kind.endswith("| None")
+
+def _checker(kind: str) -> Callable[[Any], bool]:
+    # One predicate per field, built once: a worker checks every field of every call.
+    optional = kind.endswith(" | None")
     base = kind.removesuffix(" | None")
     if base == "float":
-        return type(value) in (int, float) and math.isfinite(value)
-    if base == "int":
-        return type(value) is int
-    return type(value) is {"str": str, "bool": bool, "dict": dict}[base]
+
+        def check(value: Any) -> bool:
+            return type(value) in (int, float) and math.isfinite(value)
+
+    else:
+        exact = {"int": int, "str": str, "bool": bool, "dict": dict}[base]
+
+        def check(value: Any) -> bool:
+            return type(value) is exact
+
+    if optional:
+        return lambda value: value is None or check(value)
+    return check
+
+
+_CHECKS: Final[dict[str, Callable[[Any], bool]]] = {
+    name: _checker(kind) for name, kind in _FIELD_TYPES.items()
+}

@@ -51,7 +51,7 @@ from weft_compat._states import (
 from weft_compat._timestamps import created_at, iso
 from weft_compat.exceptions import InvalidTaskId, ResultNotReady, TaskRevokedError
 
-__all__ = ["WeftSubmission", "local_outcomes", "local_owners", "local_tid"]
+__all__ = ["WeftSubmission", "local_outcomes", "local_owners", "local_tid", "submitted"]
 
 _TID: Final = re.compile(r"\d{19}")
 # Celery's ids: str(uuid4()), so ids stored before a migration still read (`UNKNOWN`).
@@ -95,14 +95,24 @@ def _check_tid(tid: object) -> str:
     )
 
 
+def submitted(lane_name: str, tid: str, name: str) -> WeftSubmission:
+    """The handle `enqueue` returns for the call `tid` it submitted to `lane_name`."""
+    handle = WeftSubmission(tid, name)
+    handle._pooled = lane_name == "pooled"
+    return handle
+
+
 class WeftSubmission:
     """The handle of one submitted call."""
 
-    __slots__ = ("_name", "_tid")
+    __slots__ = ("_name", "_pooled", "_tid")
 
     def __init__(self, tid: str, name: str | None = None) -> None:
         self._tid = _check_tid(tid)
         self._name = name
+        # Whether this process queued the call in the pooled lane just now: its end is
+        # then on its record, and waiting needs no search of the lanes.
+        self._pooled = False
 
     @classmethod
     def from_tid(cls, tid: str, name: str | None = None) -> WeftSubmission:
@@ -193,6 +203,13 @@ class WeftSubmission:
         if self._tid in local_outcomes:
             return local_outcomes[self._tid], self._local_result()
         deadline = math.inf if timeout is None else time.monotonic() + timeout
+        if self._pooled:
+            outcome = self._await_record(deadline)
+            if outcome is not None:
+                return outcome, _task_result(self._tid, outcome)
+            if time.monotonic() >= deadline:
+                raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
+            # It handed on to another attempt (a retry): follow it wherever it runs.
         location = locate(self._tid)  # A call already ended needs no more than this read.
         while location.outcome is None:
             # The broker's version is taken before the call is read again, so a change
@@ -217,6 +234,22 @@ class WeftSubmission:
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
         return location.outcome, _task_result(self._tid, location.outcome)
+
+    def _await_record(self, deadline: float) -> Outcome | None:
+        # The outcome of this call's first attempt, read from its record as the record
+        # changes; None past `deadline` or once another attempt took over.
+        since = get_broker().get_data_version()
+        events = read_events(self._tid)
+        outcome = outcome_in(events)
+        attempt = current_attempt(self._tid, events)
+        if outcome is not None or attempt != self._tid:
+            return outcome
+        for _ in wait_for_change(deadline, since=since, queue=call_record(self._tid)):
+            events = read_events(self._tid)
+            outcome = outcome_in(events)
+            if outcome is not None or current_attempt(self._tid, events) != attempt:
+                break
+        return outcome
 
     def _isolated_result(
         self, attempt: str, deadline: float, timeout: float | None
@@ -474,6 +507,10 @@ class WeftSubmission:
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, WeftSubmission) and other._tid == self._tid
+
+    def __reduce__(self) -> tuple[type[WeftSubmission], tuple[str, str | None]]:
+        # A handle travels as its id and name, and is rebuilt from them.
+        return (WeftSubmission, (self._tid, self._name))
 
     def __hash__(self) -> int:
         return hash(self._tid)

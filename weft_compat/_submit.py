@@ -24,7 +24,7 @@ from weft_compat._lanes import lane
 from weft_compat._options import CallOptions
 from weft_compat._owner import current_owner
 from weft_compat._publish import before_publish
-from weft_compat._submission import WeftSubmission, local_owners
+from weft_compat._submission import WeftSubmission, local_owners, submitted
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -159,7 +159,7 @@ def _hand_over(prepared: PreparedCall, mode: _testmode.Mode | None) -> WeftSubmi
         return handle
     # A call due later waits in the due lane, whichever lane it runs in then.
     where = lane("due") if prepared.envelope.eta is not None else lane(prepared.lane)
-    return WeftSubmission(where.submit(prepared), prepared.task.name)
+    return submitted(where.name, where.submit(prepared), prepared.task.name)
 
 
 def submit(

@@ -16,7 +16,14 @@ import pytest
 from tests import broker_tasks
 from tests.conftest import pointed_at
 from weft_compat import WeftSubmission
-from weft_compat._broker import get_broker, pending_queue, pool_key, running_queue
+from weft_compat._broker import (
+    claim_broker,
+    get_broker,
+    pending_queue,
+    pool_key,
+    running_queue,
+)
+from weft_compat._client import get_client, unsynced_context
 from weft_compat._submit import prepare_call
 from weft_compat.pool._claims import ACK_BATCH, HOLD_SECONDS, Acks, Claims
 from weft_compat.pool._slots import SlotTable, slot_file
@@ -179,3 +186,28 @@ def test_ended_calls_are_deleted_a_batch_at_a_time(queues: tuple[str, str]) -> N
     acks.add(calls[ACK_BATCH])
     acks.flush()
     assert ids_in(running) == calls[ACK_BATCH + 1 :]
+
+
+def test_claims_and_acks_go_through_an_unsynced_handle_on_the_same_database(
+    queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
+    pending, running = queues
+    calls = queue_calls(pending, 2)
+    context = get_client().context
+    unsynced = unsynced_context(context)
+    assert unsynced.database_path == context.database_path
+    assert (context.broker_config["SYNC_MODE"], unsynced.broker_config["SYNC_MODE"]) == (
+        "FULL",
+        "NORMAL",
+    )
+    assert claim_broker() is not get_broker()
+    claims = claims_of(prefetch=1, processes=1)
+    first = claims.next()
+    assert first is not None and first[1] == calls[0]
+    # Committed, if not yet synced: every other handle sees the claim at once.
+    assert ids_in(running) == calls[:1]
+    assert ids_in(pending) == calls[1:]
+    acks = Acks(running)
+    acks.add(calls[0])
+    acks.flush()
+    assert ids_in(running) == []

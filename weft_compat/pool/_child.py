@@ -106,15 +106,20 @@ def child_main(spec: ChildSpec) -> None:
     bell = Bell(pool_bell(spec.queue), queue=pending_queue(spec.queue))
     try:
         while not table.stopping and os.getppid() == spec.master_pid:
-            version = broker.get_data_version()
             claimed = claims.next()
             if claimed is None:
                 acks.flush()
                 # Whoever queues a call rings the bell; without a ring, look again after
-                # a second all the same (a writer on another host does not ring).
-                if version is None or broker.get_data_version() == version:
-                    bell.wait(_IDLE_CHECK_SECONDS)
-                continue
+                # a second all the same (a writer on another host does not ring). The
+                # second look closes the gap between the first and the version read;
+                # rings left then were for calls taken already (a burst's, by now).
+                version = broker.get_data_version()
+                claimed = claims.next()
+                if claimed is None:
+                    bell.drain()
+                    if version is None or broker.get_data_version() == version:
+                        bell.wait(_IDLE_CHECK_SECONDS)
+                    continue
             body, call_id = claimed
             try:
                 envelope = Envelope.from_json(body)

@@ -12,6 +12,11 @@ bound by how many writes each call costs. Two of those are saved here:
 - `Acks` deletes the messages of ended calls a batch at a time. Once a call's outcome
   (or its retry) is on its record, its message is only a leftover: whoever finds it
   later (the master, a redelivery) reads the record and drops it.
+
+Both go through the broker handle whose commits are not synced one by one
+(`claim_broker`): a claim becomes durable with the next synced commit, at the latest
+the master's lease renewal that reports the call running, so a claim costs no wait for
+the disk, while enqueues and outcomes are synced before they return.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Final
 
-from weft_compat._broker import get_broker
+from weft_compat._broker import claim_broker
 from weft_compat._doorbell import ring
 from weft_compat._expiry import flush_ended
 
@@ -59,6 +64,7 @@ class Claims:
         self.busy = False  # Whether a call is running.
         self.slow = False  # Whether the last call took longer than HOLD_SECONDS.
         self.closed = False
+        self.timing = False  # Whether the watcher waits for held calls' time to pass.
         self.lock = threading.Condition()
         self.watcher: threading.Thread | None = None
         if prefetch > 1:
@@ -72,7 +78,7 @@ class Claims:
         with self.lock:
             if self.ahead:
                 return self.ahead.popleft()
-        broker = get_broker()
+        broker = claim_broker()
         limit = self._share()
         if limit == 1:
             return broker.move_one(self.pending, self.running)
@@ -90,7 +96,7 @@ class Claims:
         # After a slow call, one at a time: calls claimed ahead would only go back.
         if self.prefetch == 1 or self.slow:
             return 1
-        waiting = get_broker().peek_many(
+        waiting = claim_broker().peek_many(
             self.pending, self.prefetch * self.processes, with_timestamps=False
         )
         return max(1, min(self.prefetch, len(waiting) // self.processes))
@@ -100,7 +106,9 @@ class Claims:
         """Mark a call as running: the calls held ahead now wait behind it."""
         with self.lock:
             self.busy = True
-            if self.ahead:  # The watcher sleeps until calls wait behind a running one.
+            if self.ahead and not self.timing:
+                # The watcher sleeps until calls wait behind a running one; once it
+                # times them, it looks again when their time is up, unwoken.
                 self.lock.notify()
         started = time.monotonic()
         try:
@@ -122,7 +130,7 @@ class Claims:
     def _give_back_held(self) -> None:
         # Each call keeps its id, and so its place in the queue. A call the master ended
         # meanwhile (a revoke) is no longer there to move.
-        broker = get_broker()
+        broker = claim_broker()
         given = False
         while self.ahead:
             _, call_id = self.ahead.popleft()
@@ -139,7 +147,9 @@ class Claims:
                     continue
                 left = self.claimed_at + HOLD_SECONDS - time.monotonic()
                 if left > 0:
+                    self.timing = True
                     self.lock.wait(left)
+                    self.timing = False
                 else:
                     self._give_back_held()
 
@@ -161,6 +171,6 @@ class Acks:
         """Delete the messages of every ended call noted so far, then index those calls
         for expiry (after: an indexed call has no message left to be redelivered)."""
         if self.ended:
-            get_broker().delete_message_ids(self.running, self.ended)
+            claim_broker().delete_message_ids(self.running, self.ended)
             self.ended = []
         flush_ended()

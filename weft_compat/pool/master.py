@@ -70,7 +70,8 @@ _log = logging.getLogger("weft_compat")
 
 _TICK_SECONDS: Final = 0.05
 _IDLE_TICK_SECONDS: Final = 0.5
-# How soon the registry entry tells other hosts that the set of running calls changed.
+# How soon the registry entry tells other hosts that the set of running calls changed;
+# being a synced commit, the renewal also makes the processes' claims durable (`_claims`).
 _RUNNING_RENEWAL: Final = 0.5
 # A master cut off from the broker this long ends its running calls, a little before
 # the others take its lease for lapsed (LEASE_SECONDS) and redeliver them.
