@@ -18,73 +18,68 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from typing import cast
 
 import libcst as cst
 
 from weft_compat.codemod.context import FileContext
 from weft_compat.codemod.index import ProjectIndex
+from weft_compat.codemod.rules.base import children
 
 
-class _References(cst.CSTVisitor):
-    """Collects the tree apps that names and imports of a module refer to."""
-
-    def __init__(self, context: FileContext, skip: frozenset[int]) -> None:
-        super().__init__()
-        self.context = context
-        self.skip = skip
-        self.found: set[str] = set()
-
-    def _app(self, node: cst.BaseExpression) -> str | None:
-        qualified = self.context.qualified_name(node)
-        return qualified if qualified in self.context.index.apps else None
-
-    def on_visit(self, node: cst.CSTNode) -> bool:
-        return id(node) not in self.skip and super().on_visit(node)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        # ``proj.celery.app.send_task``: an app anywhere along the chain. The attribute
-        # names themselves are no references, so only the innermost value is walked.
-        part: cst.BaseExpression = node
-        while isinstance(part, cst.Attribute):
-            app = self._app(part)
-            if app is not None:
-                self.found.add(app)
-                return False
-            part = part.value
-        part.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        app = self._app(node)
-        if app is not None:
-            self.found.add(app)
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        if isinstance(node.names, cst.ImportStar):
-            return False
-        module = self.context.facts
-        for alias in node.names:
-            if id(alias) in self.skip:
-                continue
-            bound = alias.asname.name if alias.asname else alias.name
-            if isinstance(bound, cst.Name):
-                qualified = module.qualify(bound.value)
-                canonical = self.context.index.canonical(qualified) if qualified else None
-                if canonical in self.context.index.apps:
-                    self.found.add(canonical)
-        return False
-
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False  # ``import proj.celery`` binds the module; its uses are names
+def _imported_apps(node: cst.ImportFrom, context: FileContext, skip: frozenset[int]) -> set[str]:
+    """The tree apps the aliases of ``node`` outside ``skip`` bind."""
+    found: set[str] = set()
+    if isinstance(node.names, cst.ImportStar):
+        return found
+    for alias in node.names:
+        if id(alias) in skip:
+            continue
+        bound = alias.asname.name if alias.asname else alias.name
+        if isinstance(bound, cst.Name):
+            qualified = context.facts.qualify(bound.value)
+            canonical = context.index.canonical(qualified) if qualified else None
+            if canonical in context.index.apps:
+                found.add(canonical)
+    return found
 
 
 def app_references(
     module: cst.Module, context: FileContext, skip: Iterable[cst.CSTNode]
 ) -> frozenset[str]:
-    """The apps of the tree that ``module`` refers to, outside the ``skip`` nodes."""
-    visitor = _References(context, frozenset(id(node) for node in skip))
-    module.visit(visitor)
-    return frozenset(visitor.found)
+    """The apps of the tree that names and imports of ``module`` refer to, outside the
+    ``skip`` nodes."""
+    skipped = frozenset(id(node) for node in skip)
+    apps = context.index.apps
+    found: set[str] = set()
+    stack: list[cst.CSTNode] = [module]
+    while stack:
+        node = stack.pop()
+        if id(node) in skipped:
+            continue
+        # Exact kinds: LibCST does not subclass its node kinds.
+        kind = type(node)
+        if kind is cst.Attribute:
+            # ``proj.celery.app.send_task``: an app anywhere along the chain. The attribute
+            # names themselves are no references, so only the innermost value is walked.
+            part = cast(cst.BaseExpression, node)
+            while type(part) is cst.Attribute:
+                qualified = context.qualified_name(part)
+                if qualified in apps:
+                    found.add(qualified)
+                    break
+                part = part.value
+            else:
+                stack.append(part)
+        elif kind is cst.Name:
+            qualified = context.qualified_name(cast(cst.Name, node))
+            if qualified in apps:
+                found.add(qualified)
+        elif kind is cst.ImportFrom:
+            found |= _imported_apps(cast(cst.ImportFrom, node), context, skipped)
+        elif kind is not cst.Import:  # ``import proj.celery`` binds the module; uses are names
+            stack.extend(children(node))
+    return frozenset(found)
 
 
 def access_names(index: ProjectIndex, app: str) -> set[str]:

@@ -12,8 +12,10 @@ module has been read.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
+from typing import cast
 
 from weft_compat.codemod.decorator_plan import Option
 
@@ -161,9 +163,10 @@ def _parameters(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[str]:
     return [a.arg for a in (*arguments.posonlyargs, *arguments.args)]
 
 
-def _nodes_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
-    """Every node under ``statements``, depth first: what ``ast.walk`` yields, in
-    another order, at about half its cost (the index reads every task module's bodies)."""
+def nodes_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """Every node under ``statements`` but the expression contexts (``Load``, ``Store``),
+    depth first: what ``ast.walk`` yields, in another order, at about half its cost (the
+    index reads every task module's bodies)."""
     stack: list[ast.AST] = list(statements)
     pop, push = stack.pop, stack.append
     while stack:
@@ -175,12 +178,55 @@ def _nodes_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
                 for item in value:
                     if isinstance(item, ast.AST):
                         push(item)
-            elif isinstance(value, ast.AST):
+            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
                 push(value)
 
 
-def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> FunctionBody:
-    """What the index needs of a module-level function; ``scan`` reads its body."""
+# What holds statements: statements, and the clauses of ``try`` and ``match``.
+_HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
+
+
+def _statements_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
+    """What ``nodes_under`` yields of the statements and clauses alone, in its order:
+    the same walk, without going into expressions, where no statement can be."""
+    stack: list[ast.AST] = list(statements)
+    pop, push = stack.pop, stack.append
+    while stack:
+        node = pop()
+        yield node
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, _HOLDERS):
+                        push(item)
+
+
+# The text every call ``read_function`` reads spells: ``task`` (a callee ending in it),
+# or a dispatch method after a dot, with any spaces, line breaks, continuations and
+# comments between them, as brackets allow.
+_CALL_TEXT = re.compile(
+    rb"task|\.(?:[ \t\f\r\n\\]|#[^\r\n]*)*(?:"
+    + b"|".join(re.escape(name.encode()) for name in sorted(DISPATCH_METHODS))
+    + rb")\b"
+)
+
+
+def may_call(text: bytes) -> bool:
+    """Whether a body whose text is ``text`` can hold a call ``read_function`` reads.
+
+    Text that is not ASCII always can: an identifier may spell a name in another form
+    that means the same (a fullwidth letter is the letter).
+    """
+    return not text.isascii() or _CALL_TEXT.search(text) is not None
+
+
+def read_function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool, reads_calls: bool = True
+) -> FunctionBody:
+    """What the index needs of a module-level function; ``scan`` reads its body, and
+    ``reads_calls=False`` says the body holds no call worth reading (``may_call``), so
+    only its statements are read, for what it returns."""
     params = tuple(_parameters(node))
     body = FunctionBody(signature=signature(node, False), params=params)
     if not scan:
@@ -197,23 +243,34 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
     named_returns: list[str] = []
     mentions = 0
     # The body only: the function's own decorators make it, they are not inside it.
-    for inner in _nodes_under(node.body):
-        if isinstance(inner, ast.Name) and inner.id == keyword_param:
-            mentions += 1
-        if isinstance(inner, ast.Assign) and isinstance(inner.value, ast.Call):
-            callee = dotted_name(inner.value.func)
-            for target in inner.targets:
-                if callee and isinstance(target, ast.Name):
-                    assigned[target.id] = callee
-        if isinstance(inner, ast.Return) and inner.value is not None:
-            value = inner.value
+    # Without calls to read, a mention of the ``**`` parameter changes nothing.
+    walk = nodes_under if reads_calls else _statements_under
+    for inner in walk(node.body):
+        # Exact kinds: ``ast`` makes no subclasses of its node kinds.
+        kind = type(inner)
+        if kind is ast.Name:
+            if keyword_param is not None and cast(ast.Name, inner).id == keyword_param:
+                mentions += 1
+            continue
+        if kind is ast.Assign:
+            assign = cast(ast.Assign, inner)
+            if isinstance(assign.value, ast.Call):
+                callee = dotted_name(assign.value.func)
+                for target in assign.targets:
+                    if callee and isinstance(target, ast.Name):
+                        assigned[target.id] = callee
+            continue
+        if kind is ast.Return:
+            value = cast(ast.Return, inner).value
             if isinstance(value, ast.Call) and (callee := dotted_name(value.func)):
                 returns.append(callee)
             elif isinstance(value, ast.Name):
                 named_returns.append(value.id)
-        if not isinstance(inner, ast.Call):
             continue
-        func = inner.func
+        if kind is not ast.Call:
+            continue
+        site = cast(ast.Call, inner)
+        func = site.func
         if isinstance(func, ast.Attribute) and func.attr in DISPATCH_METHODS:
             receiver = func.value
             if (
@@ -227,9 +284,9 @@ def read_function(node: ast.FunctionDef | ast.AsyncFunctionDef, scan: bool) -> F
             continue
         forwards = any(
             k.arg is None and isinstance(k.value, ast.Name) and k.value.id == keyword_param
-            for k in inner.keywords
+            for k in site.keywords
         )
-        calls.append(InnerCall(callee, call_options(inner, forwarded), forwards))
+        calls.append(InnerCall(callee, call_options(site, forwarded), forwards))
     returns += (assigned[name] for name in named_returns if name in assigned)
     forwarding = sum(call.forwards_options for call in calls)
     if keyword_param is not None and mentions > forwarding:

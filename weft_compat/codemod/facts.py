@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import cast
 
 from weft_compat.codemod.bodies import (
     ClassBody,
@@ -17,6 +18,8 @@ from weft_compat.codemod.bodies import (
     TaskSignature,
     call_options,
     dotted_name,
+    may_call,
+    nodes_under,
     qualify_options,
     read_class,
     read_function,
@@ -24,6 +27,7 @@ from weft_compat.codemod.bodies import (
 )
 from weft_compat.codemod.decorator_plan import Option
 from weft_compat.codemod.django_facts import DjangoFacts, read_django
+from weft_compat.codemod.rows import Lines
 from weft_compat.codemod.shapes import (
     ASYNC_RESULT_CLASSES,
     tid_position,
@@ -204,9 +208,10 @@ def _binding(value: ast.expr) -> Binding | None:
 class _Collector:
     """Walks statements only: names, imports and decorators never hide in expressions."""
 
-    def __init__(self, facts: ModuleFacts, scan_bodies: bool) -> None:
+    def __init__(self, facts: ModuleFacts, scan_bodies: bool, lines: Lines | None) -> None:
         self.facts = facts
         self.scan_bodies = scan_bodies
+        self.lines = lines
         self.app_candidates: list[tuple[str, str]] = []
 
     def collect(self, statements: list[ast.stmt], depth: int) -> None:
@@ -261,7 +266,13 @@ class _Collector:
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.facts.defs.add(node.name)
-        self.facts.bodies[node.name] = read_function(node, self.scan_bodies)
+        reads_calls = True
+        if self.scan_bodies and self.lines is not None:
+            # Most bodies of a task module call nothing the index reads; their text says
+            # so at a fraction of the cost of walking them.
+            text = self.lines.text[node.body[0].lineno - 1 : node.end_lineno]
+            reads_calls = may_call(b"".join(text))
+        self.facts.bodies[node.name] = read_function(node, self.scan_bodies, reads_calls)
         # Dotted names for now: an import further down the module still counts,
         # so they are qualified once the whole module has been read.
         names = []
@@ -321,14 +332,18 @@ def _scan_calls(tree: ast.Module, facts: ModuleFacts) -> None:
         return
     mentions = dict.fromkeys(handle_names, 0)
     rewritten = dict.fromkeys(handle_names, 0)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id in mentions:
-            mentions[node.id] += 1
-        if not isinstance(node, ast.Call):
-            continue
-        callee = dotted_name(node.func)
-        if callee in rewritten and tid_position(_arguments(node)) is not None:
-            rewritten[callee] += 1
+    for node in nodes_under(tree.body):
+        # Exact kinds: ``ast`` makes no subclasses of its node kinds.
+        kind = type(node)
+        if kind is ast.Name:
+            name = cast(ast.Name, node).id
+            if name in mentions:
+                mentions[name] += 1
+        elif kind is ast.Call:
+            call = cast(ast.Call, node)
+            callee = dotted_name(call.func)
+            if callee in rewritten and tid_position(_arguments(call)) is not None:
+                rewritten[callee] += 1
     facts.from_tid_names = {name for name in handle_names if mentions[name] == rewritten[name]}
 
 
@@ -340,18 +355,22 @@ def collect_facts(
     scan_calls: bool = True,
     scan_bodies: bool = True,
     scan_django: bool = True,
+    lines: Lines | None = None,
 ) -> ModuleFacts:
     """Index one parsed module; ``package`` anchors its relative imports.
 
     ``scan_calls=False`` skips the walk over every call (for ``from_tid_names``), for a
     module whose text does not mention AsyncResult;
     ``scan_bodies=False`` skips reading function bodies (``wants_body_scan``);
-    ``scan_django=False`` skips the Django facts (``wants_django_scan``).
+    ``scan_django=False`` skips the Django facts (``wants_django_scan``);
+    ``lines``, the source's lines where ``ast``'s line numbers index them
+    (``rows.offsets_agree``), let a function body read for its returns alone when its
+    text holds no call worth reading (``bodies.may_call``).
     """
     facts = ModuleFacts(module=module, package=package)
     if scan_django:
         facts.django = read_django(tree)
-    collector = _Collector(facts, scan_bodies)
+    collector = _Collector(facts, scan_bodies, lines)
     collector.collect(tree.body, 0)
     if scan_calls:
         _scan_calls(tree, facts)

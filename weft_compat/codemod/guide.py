@@ -9,11 +9,13 @@ package is installed; a source checkout reads ``migration_guide/`` itself.
 from __future__ import annotations
 
 import re
-from importlib import resources
-from importlib.resources.abc import Traversable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from weft_compat.codemod.report import GUIDE_DIR
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
 
 PACKAGE = "weft_compat.guide"
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*$")
@@ -22,6 +24,10 @@ _FENCE = re.compile(r"^\s*(```|~~~)")
 
 def guide_root() -> Traversable | Path:
     """Where the guide's pages are: the installed package, else the source checkout."""
+    # Loaded here, not with the module: ``migrate`` never reads the guide, and loading
+    # ``importlib.resources`` would add to every run's start-up.
+    from importlib import resources
+
     try:
         return resources.files(PACKAGE)
     except ModuleNotFoundError:

@@ -16,7 +16,7 @@ from weft_compat.codemod.django_facts import wants_django_scan
 from weft_compat.codemod.facts import ModuleFacts, collect_facts, wants_body_scan
 from weft_compat.codemod.failures import failure
 from weft_compat.codemod.report import PARSE_ERROR, FileOutcome, Status
-from weft_compat.codemod.rows import Row, statement_rows
+from weft_compat.codemod.rows import Lines, Row, offsets_agree, statement_rows
 from weft_compat.codemod.shapes import spells_canvas
 from weft_compat.codemod.sources import might_use_celery, module_name
 
@@ -84,6 +84,9 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         return failure(path, PARSE_ERROR, f"file does not parse: {message}", line)
     module, package = module_name(path) if path != STDIN else ("", "")
     scan = b"patch" in source or b"AsyncResult" in source
+    # Only ``ast``'s own tree has the source's positions: newer syntax has no rows and
+    # is parsed whole (``parsing``).
+    lines = Lines(source) if exact and offsets_agree(source) else None
     facts = collect_facts(
         tree,
         module,
@@ -91,10 +94,12 @@ def index_source(path: str, source: bytes) -> Pending | FileOutcome:
         scan_calls=scan,
         scan_bodies=wants_body_scan(source),
         scan_django=wants_django_scan(source),
+        lines=lines,
     )
     facts.spells_canvas = spells_canvas(source)
-    # Rows only from ``ast``'s own tree: newer syntax is parsed whole (``parsing``).
-    return Pending(path, facts, statement_rows(tree, source) if exact else ())
+    if not exact:
+        return Pending(path, facts, ())
+    return Pending(path, facts, None if lines is None else statement_rows(tree, source, lines))
 
 
 def index_file(path: str, _: None) -> Pending | FileOutcome:

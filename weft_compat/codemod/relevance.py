@@ -55,6 +55,9 @@ _DROPPED = tuple(sorted(name.encode() for name in DROPPED))
 _ASSIGNED = re.compile(rb"\s*(?::[^=\r\n]*)?=(?!=)")
 # Task calls, and the statements that bind a model instance for one (see _model_names).
 _DISPATCHES = (b"delay", b"enqueue", b"apply_async")
+# What follows a dispatch method's name in a call of it: its opening parenthesis, after
+# what brackets allow between them (spaces, line breaks, continuations, comments).
+_CALL_OPEN = re.compile(rb"(?:[ \t\f\r\n\\]|#[^\r\n]*)*\(")
 _BINDERS = frozenset({"Assign", "For", "AsyncFor"})
 _IDENTIFIER = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _KEYWORDS = frozenset(word.encode() for word in keyword.kwlist)
@@ -194,7 +197,14 @@ def _model_bindings(
     for local, target in facts.imports.items():
         if target == "django.shortcuts.get_object_or_404":
             markers += _word_starts(source, local.encode())
-    calls = [position for part in _DISPATCHES for position in _occurrences(source, part)]
+    # Only a call passes arguments: a patch target's text (``"app.tasks.send.delay"``)
+    # names the method without calling it.
+    calls = [
+        position
+        for part in _DISPATCHES
+        for position in _occurrences(source, part)
+        if _CALL_OPEN.match(source, position + len(part)) is not None
+    ]
     if not markers or not calls:
         return []
     starts = lines.starts
@@ -266,6 +276,32 @@ def _canvas_functions(
     return marked
 
 
+# ``logger = get_task_logger(__name__)``: one name bound to a call of a dotted name with
+# ``__name__`` or a plain string.
+_LOGGER_BINDING = re.compile(
+    rb"[A-Za-z_][A-Za-z0-9_]*\s*=\s*([A-Za-z_][A-Za-z0-9_.]*)\s*\(\s*"
+    rb"(?:__name__|\"[A-Za-z0-9_.]*\"|'[A-Za-z0-9_.]*')?\s*\)"
+)
+_TASK_LOGGERS = frozenset({"celery.utils.log.get_task_logger", "weft_compat.get_task_logger"})
+
+
+def _binds_logger(
+    source: bytes, row: Row, lines: Lines, facts: ModuleFacts, index: ProjectIndex
+) -> bool:
+    """Whether ``row`` is ``logger = get_task_logger(__name__)``: its name holds a
+    logger, which no rule reads as a handle, and its ``logger.info(...)`` lines, most of
+    a task module, matter no more than other logging."""
+    if len(row.targets) != 1 or row.column < 0:
+        return False
+    start = lines.starts[row.line - 1] + row.column
+    end = lines.starts[row.end_line - 1] + row.end_column
+    match = _LOGGER_BINDING.fullmatch(source, start, end)
+    if match is None:
+        return False
+    qualified = facts.qualify(match.group(1).decode())
+    return qualified is not None and index.canonical(qualified) in _TASK_LOGGERS
+
+
 # Settings a beat schedule is moved out of (``beat_schedule``, WC115).
 _SCHEDULE_SETTINGS = frozenset({"CELERY_BEAT_SCHEDULE", "CELERYBEAT_SCHEDULE"})
 
@@ -283,8 +319,8 @@ def relevance(
     """What marks relevant text in ``source``, whose statements are ``rows``.
 
     The names assigned by relevant assignments may hold result handles, so they
-    count too, and so do the statements binding model instances for task calls
-    (``_model_bindings``).
+    count too (but a task logger's, ``_binds_logger``), and so do the statements
+    binding model instances for task calls (``_model_bindings``).
     """
     names = bound_names(facts, index)
     if _moves_schedules(source, facts):
@@ -296,7 +332,9 @@ def relevance(
     handles = {
         target
         for row in rows
-        if row.targets and found.within(lines.starts[row.line - 1], lines.starts[row.end_line])
+        if row.targets
+        and found.within(lines.starts[row.line - 1], lines.starts[row.end_line])
+        and not _binds_logger(source, row, lines, facts, index)
         for target in row.targets
     }
     found.add(handles - names)

@@ -99,11 +99,17 @@ def _blocks(statement: ast.stmt, fields: tuple[str, ...]) -> list[list[ast.stmt]
     return blocks
 
 
-def statement_rows(tree: ast.Module, source: bytes) -> tuple[Row, ...] | None:
-    """A row per statement of ``tree`` in source order; None if offsets would not agree."""
-    if not offsets_agree(source):
-        return None
-    lines = Lines(source)
+def statement_rows(
+    tree: ast.Module, source: bytes, lines: Lines | None = None
+) -> tuple[Row, ...] | None:
+    """A row per statement of ``tree`` in source order; None if offsets would not agree.
+
+    ``lines`` are ``source``'s, if made already (and its offsets found to agree).
+    """
+    if lines is None:
+        if not offsets_agree(source):
+            return None
+        lines = Lines(source)
     text = lines.text
     rows: list[Row | None] = []
 

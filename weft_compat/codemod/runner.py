@@ -11,7 +11,6 @@ more, with that decision.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 from weft_compat.codemod.index import ProjectIndex
@@ -114,6 +113,9 @@ def write_changes(outcomes: Iterable[FileOutcome]) -> int:
 
 
 def _replace(path: str, content: bytes) -> None:
+    # Loaded here: only ``--write`` needs it, and every run would pay for loading it.
+    import tempfile
+
     # A symlink stays one: the file it points at is the one rewritten.
     target = os.path.realpath(path)
     descriptor, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=".weft-compat-")

@@ -7,20 +7,21 @@ chunk of items, and sends back the chunk's results. The parent waits on the work
 pipes itself, with no helper threads and no future per item. Elsewhere (no fork) a
 ``ProcessPoolExecutor`` hands what is shared to each worker once, as it starts. The
 cycle collector is held off during each call and kept away from what workers inherit.
+A run small enough to stay in this process never loads ``multiprocessing``.
 """
 
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import sys
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager, suppress
 from functools import partial
-from multiprocessing.connection import Connection, wait
-from multiprocessing.process import BaseProcess
-from typing import cast
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+    from multiprocessing.process import BaseProcess
 
 # Below this many items, starting worker processes costs more than it saves.
 PARALLEL_THRESHOLD = 16
@@ -89,6 +90,10 @@ def _forked[In, Shared, Out](
     jobs: int,
     chunksize: int,
 ) -> Iterator[Out]:
+    # ``multiprocessing`` takes about a fiftieth of a second to load, a tenth of what a
+    # one-file run costs; only a run that forks loads it.
+    import multiprocessing
+
     context = multiprocessing.get_context("fork")
     chunks = [
         (start, min(start + chunksize, len(items))) for start in range(0, len(items), chunksize)
@@ -127,6 +132,8 @@ def _collect[Out](
     chunks: list[tuple[int, int]],
 ) -> Iterator[Out]:
     """Hand out ``chunks`` as workers ask for them; yield results in item order."""
+    from multiprocessing.connection import wait  # loaded by ``_forked`` already
+
     pending = iter(chunks)
     owner: dict[Connection, int] = {}
     for _, connection in workers:
@@ -142,7 +149,7 @@ def _collect[Out](
     while position < len(order):
         busy = [connection for connection, count in owner.items() if count]
         for ready in wait(busy):
-            connection = cast(Connection, ready)
+            connection = cast("Connection", ready)
             try:
                 start, results = connection.recv()
             except EOFError:
@@ -183,5 +190,8 @@ def fan_out[In, Shared, Out](
     if _FORK:
         yield from _forked(function, items, shared, jobs, max(1, chunksize))
         return
+    # Loaded only here, as ``multiprocessing`` is in ``_forked``.
+    from concurrent.futures import ProcessPoolExecutor
+
     with ProcessPoolExecutor(max_workers=jobs, initializer=_share, initargs=(shared,)) as executor:
         yield from executor.map(partial(_call, function), items, chunksize=chunksize)

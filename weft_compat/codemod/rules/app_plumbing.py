@@ -17,11 +17,13 @@ Whether the app is used for anything else is known once every module is rewritte
 
 from __future__ import annotations
 
+from typing import cast
+
 import libcst as cst
 
 from weft_compat.codemod.context import FileContext, dotted
 from weft_compat.codemod.rules._shared import mentioned_names, method_call, string_value
-from weft_compat.codemod.rules.base import Rule
+from weft_compat.codemod.rules.base import Rule, children
 
 CODE = "WC108"
 DESCRIPTION = "the Celery app and its plumbing removed once nothing else uses the app"
@@ -30,27 +32,24 @@ SETDEFAULT = "os.environ.setdefault"
 DJANGO_SETTINGS_MODULE = "DJANGO_SETTINGS_MODULE"
 
 
-class _Mentions(cst.CSTVisitor):
-    """Counts a name's mentions: as a variable, and as a string of just the name."""
-
-    def __init__(self, name: str) -> None:
-        super().__init__()
-        self.name = name
-        self.count = 0
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        self.count += node.value == self.name
-
-    def visit_SimpleString(self, node: cst.SimpleString) -> None:
-        self.count += string_value(node) == self.name
+def _mentions(module: cst.Module, name: str, most: int) -> int:
+    """How often ``module`` mentions ``name``: as a variable, and as a string of just the
+    name (an attribute's or a keyword's own name is no mention); counting stops past
+    ``most``, where the answer no longer matters."""
+    count = 0
+    stack: list[cst.CSTNode] = [module]
+    while stack and count <= most:
+        node = stack.pop()
+        kind = type(node)
+        if kind is cst.Name:
+            count += cast(cst.Name, node).value == name
+        elif kind is cst.SimpleString:
+            count += string_value(cast(cst.SimpleString, node)) == name
+        elif kind is cst.Attribute or kind is cst.Arg:
+            stack.append(cast(cst.Attribute | cst.Arg, node).value)
+        else:
+            stack.extend(children(node))
+    return count
 
 
 def _all_entries(statement: cst.SimpleStatementLine) -> list[cst.BaseElement] | None:
@@ -164,14 +163,12 @@ class AppPlumbing(Rule):
         app = self._app(bound)
         if app is None:
             return None
-        mentions = _Mentions(bound.value)
-        module.visit(mentions)
         entries = 0
         for statement in module.body:
             if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
                 found = _all_entries(statement) or []
                 entries += sum(string_value(e.value) == bound.value for e in found)
-        return app if mentions.count == 1 + entries else None
+        return app if _mentions(module, bound.value, 1 + entries) == 1 + entries else None
 
     def _remove(self, apps: set[str], plumbing: dict[str, list[cst.CSTNode]]) -> None:
         if not apps:
