@@ -12,11 +12,14 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractContextManager
-from typing import Any, Final, Literal, Protocol, cast, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, Protocol, cast, overload
 
 from weft_compat._client import client_key, get_client, unsynced_context
+
+if TYPE_CHECKING:
+    from weft.client import WeftContext
 
 __all__ = [
     "DUE_QUEUE",
@@ -230,15 +233,7 @@ _local = threading.local()
 
 def get_broker() -> Broker:
     """This thread's broker handle for the configured Weft context."""
-    key = client_key()
-    held: tuple[Any, AbstractContextManager[Any], Broker] | None = getattr(_local, "held", None)
-    if held is not None and held[0] == key:
-        return held[2]
-    close_thread_broker()
-    manager = cast(AbstractContextManager[Any], get_client().context.broker())
-    broker = cast(Broker, manager.__enter__())
-    _local.held = (key, manager, broker)
-    return broker
+    return _held("held", client_key(), lambda: get_client().context)
 
 
 def claim_broker() -> Broker:
@@ -248,36 +243,38 @@ def claim_broker() -> Broker:
     On SQLite its commits are not synced to disk one by one (`synchronous=NORMAL`,
     which loses nothing when a process dies); the next synced commit on the broker
     carries them, at the latest the master's lease renewal, which reports a started
-    call within about half a second (`pool.master`). Enqueues and outcomes always go through
-    `get_broker`. On PostgreSQL it is `get_broker`'s handle.
+    call within about half a second (`pool.master`). Enqueues and outcomes always go
+    through `get_broker`. On PostgreSQL it is `get_broker`'s handle.
     """
     key = client_key()
     if key[2] is not None:
         return get_broker()
-    held: tuple[Any, AbstractContextManager[Any], Broker] | None = getattr(
-        _local, "claim_held", None
-    )
+    return _held("claim_held", key, lambda: unsynced_context(get_client().context))
+
+
+def _held(slot: str, key: tuple[Any, ...], context: Callable[[], WeftContext]) -> Broker:
+    # The handle this thread keeps in `slot` for `key` (`client_key`), opened afresh on
+    # `context()` when the settings name another context or broker than it was for.
+    held: tuple[Any, AbstractContextManager[Any], Broker] | None = getattr(_local, slot, None)
     if held is not None and held[0] == key:
         return held[2]
-    _close_claim_broker()
-    manager = cast(AbstractContextManager[Any], unsynced_context(get_client().context).broker())
+    _release(slot)
+    manager = cast(AbstractContextManager[Any], context().broker())
     broker = cast(Broker, manager.__enter__())
-    _local.claim_held = (key, manager, broker)
+    setattr(_local, slot, (key, manager, broker))
     return broker
 
 
 def close_thread_broker() -> None:
     """Release this thread's broker handles, if any (tests switch contexts with it)."""
-    _close_claim_broker()
-    held = getattr(_local, "held", None)
-    _local.held = None
-    if held is not None and held[0][0] == os.getpid():
-        held[1].__exit__(None, None, None)
+    _release("claim_held")
+    _release("held")
 
 
-def _close_claim_broker() -> None:
-    held = getattr(_local, "claim_held", None)
-    _local.claim_held = None
+def _release(slot: str) -> None:
+    held = getattr(_local, slot, None)
+    setattr(_local, slot, None)
+    # A handle inherited through fork belongs to the parent.
     if held is not None and held[0][0] == os.getpid():
         held[1].__exit__(None, None, None)
 

@@ -208,7 +208,7 @@ class WeftSubmission:
             if outcome is not None:
                 return outcome, _task_result(self._tid, outcome)
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
+                raise self._timed_out(timeout)
             # It handed on to another attempt (a retry): follow it wherever it runs.
         location = locate(self._tid)  # A call already ended needs no more than this read.
         while location.outcome is None:
@@ -223,33 +223,40 @@ class WeftSubmission:
                 if finished is not None:
                     return finished
                 continue  # The attempt asked for a retry: follow the next one.
-            outcome = None
-            for _ in wait_for_change(deadline, since=since, queue=call_record(self._tid)):
-                events = read_events(self._tid)
-                outcome = outcome_in(events)
-                if outcome is not None or current_attempt(self._tid, events) != location.attempt:
-                    break
+            outcome = self._record_outcome(location.attempt, deadline, since)
             if outcome is not None:
                 return outcome, _task_result(self._tid, outcome)
             if time.monotonic() >= deadline:
-                raise TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
+                raise self._timed_out(timeout)
         return location.outcome, _task_result(self._tid, location.outcome)
 
     def _await_record(self, deadline: float) -> Outcome | None:
-        # The outcome of this call's first attempt, read from its record as the record
-        # changes; None past `deadline` or once another attempt took over.
+        # The outcome of this call's first attempt, read from its record; None past
+        # `deadline` or once another attempt took over.
         since = get_broker().get_data_version()
         events = read_events(self._tid)
         outcome = outcome_in(events)
-        attempt = current_attempt(self._tid, events)
-        if outcome is not None or attempt != self._tid:
+        if outcome is not None or current_attempt(self._tid, events) != self._tid:
             return outcome
+        return self._record_outcome(self._tid, deadline, since)
+
+    def _record_outcome(
+        self, attempt: str | None, deadline: float, since: int | None
+    ) -> Outcome | None:
+        # The outcome, read from the record each time it may have changed since the data
+        # version `since`; None past `deadline` or once an attempt other than `attempt`
+        # took over.
         for _ in wait_for_change(deadline, since=since, queue=call_record(self._tid)):
             events = read_events(self._tid)
             outcome = outcome_in(events)
-            if outcome is not None or current_attempt(self._tid, events) != attempt:
-                break
-        return outcome
+            if outcome is not None:
+                return outcome
+            if current_attempt(self._tid, events) != attempt:
+                return None
+        return None
+
+    def _timed_out(self, timeout: float | None) -> TimeoutError:
+        return TimeoutError(f"task {self._tid} did not finish within {timeout!r} seconds")
 
     def _isolated_result(
         self, attempt: str, deadline: float, timeout: float | None
@@ -259,9 +266,7 @@ class WeftSubmission:
         try:
             raw = ISOLATED.wait(attempt, remaining)
         except TimeoutError as exc:
-            raise TimeoutError(
-                f"task {self._tid} did not finish within {timeout!r} seconds"
-            ) from exc
+            raise self._timed_out(timeout) from exc
         events = read_events(self._tid)
         if outcome_in(events) is None and current_attempt(self._tid, events) != attempt:
             return None

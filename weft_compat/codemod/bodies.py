@@ -167,19 +167,7 @@ def nodes_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
     """Every node under ``statements`` but the expression contexts (``Load``, ``Store``),
     depth first: what ``ast.walk`` yields, in another order, at about half its cost (the
     index reads every task module's bodies)."""
-    stack: list[ast.AST] = list(statements)
-    pop, push = stack.pop, stack.append
-    while stack:
-        node = pop()
-        yield node
-        for name in node._fields:
-            value = getattr(node, name, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast.AST):
-                        push(item)
-            elif isinstance(value, ast.AST) and not isinstance(value, ast.expr_context):
-                push(value)
+    return _walk(statements, ast.AST, into_fields=True)
 
 
 # What holds statements: statements, and the clauses of ``try`` and ``match``.
@@ -189,6 +177,17 @@ _HOLDERS = (ast.stmt, ast.excepthandler, ast.match_case)
 def _statements_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
     """What ``nodes_under`` yields of the statements and clauses alone, in its order:
     the same walk, without going into expressions, where no statement can be."""
+    return _walk(statements, _HOLDERS, into_fields=False)
+
+
+def _walk(
+    statements: list[ast.stmt],
+    kinds: type[ast.AST] | tuple[type[ast.AST], ...],
+    *,
+    into_fields: bool,
+) -> Iterator[ast.AST]:
+    # Depth first from ``statements``: the items of list fields that are ``kinds``, and,
+    # ``into_fields``, the nodes held in single fields too (but expression contexts).
     stack: list[ast.AST] = list(statements)
     pop, push = stack.pop, stack.append
     while stack:
@@ -198,8 +197,14 @@ def _statements_under(statements: list[ast.stmt]) -> Iterator[ast.AST]:
             value = getattr(node, name, None)
             if value.__class__ is list:
                 for item in value:
-                    if isinstance(item, _HOLDERS):
+                    if isinstance(item, kinds):
                         push(item)
+            elif (
+                into_fields
+                and isinstance(value, ast.AST)
+                and not isinstance(value, ast.expr_context)
+            ):
+                push(value)
 
 
 # The text every call ``read_function`` reads spells: ``task`` (a callee ending in it),
