@@ -7,6 +7,8 @@ process itself, so each step can be checked in the broker as it happens.
 from __future__ import annotations
 
 import os
+import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +26,9 @@ from weft_compat._broker import (
     running_queue,
 )
 from weft_compat._client import get_client, unsynced_context
+from weft_compat._doorbell import Bell, ring
 from weft_compat._submit import prepare_call
+from weft_compat.pool._child import _IDLE_CHECK_SECONDS, _idle
 from weft_compat.pool._claims import ACK_BATCH, HOLD_SECONDS, Acks, Claims
 from weft_compat.pool._slots import SlotTable, slot_file
 
@@ -211,3 +215,57 @@ def test_claims_and_acks_go_through_an_unsynced_handle_on_the_same_database(
     acks.add(calls[0])
     acks.flush()
     assert ids_in(running) == []
+
+
+@pytest.mark.parametrize("prefetch", [1, 4])
+def test_a_look_at_an_empty_queue_takes_no_write_lock(
+    prefetch: int, queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
+    # An idle process looks at its queue after every call; were the look a write, it
+    # would wait for SQLite's write lock whenever anyone else holds it (an enqueue, the
+    # other process's outcome), and make them wait for it in turn.
+    pending, running = queues
+    claims = claims_of(prefetch=prefetch, processes=2)
+    claims.next()  # Opens the claim handle before the lock is taken.
+    writer = sqlite3.connect(get_client().context.database_path, isolation_level=None)
+    looked: list[tuple[str, int] | None] = []
+    try:
+        writer.execute("BEGIN IMMEDIATE")
+        look = threading.Thread(target=lambda: looked.append(claims.next()))
+        look.start()
+        look.join(timeout=2)
+        assert looked == [None], "the look at an empty queue waited for the write lock"
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    calls = queue_calls(pending, 1)
+    claimed = claims.next()
+    assert claimed is not None and claimed[1] == calls[0]
+    assert ids_in(running) == calls
+
+
+def test_acks_wait_for_a_pause_in_the_work(queues: tuple[str, str]) -> None:
+    # Between the calls of a steady trickle an idle process goes back to work without
+    # deleting what ended; once no call has come for a moment, it deletes them and waits.
+    pending, running = queues
+    calls = queue_calls(pending, 2)
+    for _ in calls:
+        get_broker().move_one(pending, running)
+    name = f"test.{pending}"
+    bell = Bell(name)
+    try:
+        acks = Acks(running)
+        acks.add(calls[0])
+        ring(name)  # The next call came during the pause.
+        _idle(bell, acks)
+        assert ids_in(running) == calls
+        acks.add(calls[1])
+        # No call during the pause: the acks go, then the process waits for a ring.
+        ringer = threading.Timer(0.3, ring, args=(name,))
+        started = time.monotonic()
+        ringer.start()
+        _idle(bell, acks)
+        assert time.monotonic() - started < _IDLE_CHECK_SECONDS
+        assert ids_in(running) == []
+    finally:
+        bell.close()

@@ -7,7 +7,8 @@ operation, so a call is always either waiting, held by exactly one process, or e
 under load a process claims a few at once (`_claims`). The process publishes the id and
 hard deadline of the call it runs in shared memory (`_slots`), where its master
 enforces the hard limit; the soft limit is raised in here. Between calls it waits on
-its pool's doorbell (`_doorbell`), which costs nothing idle.
+its pool's doorbell (`_doorbell`), which costs nothing idle, and deletes the messages of
+the calls it ended once no call has come for a moment (`_ACK_PAUSE_SECONDS`).
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ __all__ = ["ChildSpec", "child_main"]
 
 # How long an idle process waits for a ring before it looks at the queue anyway.
 _IDLE_CHECK_SECONDS: Final = 1.0
+# How long work must pause before a process deletes the messages of its ended calls.
+_ACK_PAUSE_SECONDS: Final = 0.05
 _PR_SET_PDEATHSIG: Final = 1
 
 
@@ -108,7 +111,6 @@ def child_main(spec: ChildSpec) -> None:
         while not table.stopping and os.getppid() == spec.master_pid:
             claimed = claims.next()
             if claimed is None:
-                acks.flush()
                 # Whoever queues a call rings the bell; without a ring, look again after
                 # a second all the same (a writer on another host does not ring). The
                 # second look closes the gap between the first and the version read;
@@ -118,7 +120,7 @@ def child_main(spec: ChildSpec) -> None:
                 if claimed is None:
                     bell.drain()
                     if version is None or broker.get_data_version() == version:
-                        bell.wait(_IDLE_CHECK_SECONDS)
+                        _idle(bell, acks)
                     continue
             body, call_id = claimed
             try:
@@ -152,6 +154,16 @@ def child_main(spec: ChildSpec) -> None:
         claims.close()
         acks.flush()
         bell.close()
+
+
+def _idle(bell: Bell, acks: Acks) -> None:
+    # Acknowledgements wait for a pause in the work: deleted between two calls of a
+    # steady trickle, they would take the write lock just as the next call is enqueued,
+    # and SQLite makes a writer that finds its lock taken sleep a millisecond or more.
+    if acks.ended and bell.wait(_ACK_PAUSE_SECONDS):
+        return
+    acks.flush()
+    bell.wait(_IDLE_CHECK_SECONDS)
 
 
 def _refuse(call_id: str, exc: Exception) -> None:

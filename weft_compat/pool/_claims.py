@@ -9,9 +9,14 @@ bound by how many writes each call costs. Two of those are saved here:
   calls are slow; a watcher thread gives the calls it still holds back to the queue,
   at their places, once they have waited `HOLD_SECONDS` while a call runs. A slow call
   never keeps other calls from an idle process for long.
-- `Acks` deletes the messages of ended calls a batch at a time. Once a call's outcome
-  (or its retry) is on its record, its message is only a leftover: whoever finds it
-  later (the master, a redelivery) reads the record and drops it.
+- `Acks` deletes the messages of ended calls a batch at a time, or once the work pauses
+  (`_child`). Once a call's outcome (or its retry) is on its record, its message is only
+  a leftover: whoever finds it later (the master, a redelivery) reads the record and
+  drops it.
+
+A process that finds nothing waiting learns it from a read, which takes no turn at the
+write lock: SQLite makes a writer that finds the lock taken sleep a millisecond or more,
+and an idle process looks after every call.
 
 Both go through the broker handle whose commits are not synced one by one
 (`claim_broker`): a claim becomes durable with the next synced commit, at the latest
@@ -80,6 +85,8 @@ class Claims:
                 return self.ahead.popleft()
         broker = claim_broker()
         limit = self._share()
+        if limit == 0:
+            return None
         if limit == 1:
             return broker.move_one(self.pending, self.running)
         batch = broker.move_many(self.pending, self.running, limit)
@@ -94,11 +101,14 @@ class Claims:
         # This process's share of the backlog, up to `prefetch`: a burst of a few calls
         # is spread over the idle processes rather than claimed by the first to look.
         # After a slow call, one at a time: calls claimed ahead would only go back.
+        # Nothing waiting: 0.
         if self.prefetch == 1 or self.slow:
-            return 1
+            return 1 if claim_broker().peek_one(self.pending, with_timestamps=False) else 0
         waiting = claim_broker().peek_many(
             self.pending, self.prefetch * self.processes, with_timestamps=False
         )
+        if not waiting:
+            return 0
         return max(1, min(self.prefetch, len(waiting) // self.processes))
 
     @contextmanager
