@@ -10,6 +10,10 @@ from django.core.management import call_command
 
 from tests import broker_tasks
 from tests.conftest import pointed_at, wait_for_state
+from weft_compat._broker import get_broker, running_queue
+from weft_compat._outcome import Outcome, write_outcome
+from weft_compat._states import SUCCESS
+from weft_compat._submit import prepare_call
 from weft_compat.cli import main
 from weft_compat.inspect_command import inspect
 from weft_compat.pool import start_pool
@@ -51,3 +55,18 @@ def test_a_queue_shows_its_pool_its_running_call_its_backlog_and_its_deferred_ca
         assert f"  holds tests.broker_tasks.sleeps[{running.tid}]" in text
         for handle in (running, *waiting, later):
             handle.kill()
+
+
+def test_a_call_that_ended_is_no_longer_held_while_its_message_waits_to_be_deleted(
+    tmp_path: Path,
+) -> None:
+    # A pool process deletes the messages of ended calls a batch at a time, or once its
+    # work pauses; until then only the running call and the calls claimed ahead are held.
+    with pointed_at(tmp_path, stop=True):
+        running = running_queue("insp-ended", "1000000000000000007", 0)
+        envelope = prepare_call(broker_tasks.add, [1, 2], {}).envelope
+        ended, held = (get_broker().write(running, envelope.to_json()) for _ in range(2))
+        write_outcome(str(ended), Outcome(SUCCESS, value="3"))
+        found = inspect()["queues"]["insp-ended"]
+        assert [call["id"] for call in found["held"]] == [str(held)]
+        get_broker().delete(running)

@@ -28,15 +28,23 @@ from weft_compat._broker import (
 )
 from weft_compat._config import CONTEXT_ENV_VAR
 from weft_compat._envelope import Envelope
+from weft_compat._outcome import read_events, settled
 from weft_compat.due._registry import live_movers
 from weft_compat.exceptions import WeftCompatError
 from weft_compat.pool import pool_queues
 from weft_compat.pool._registry import live_masters
-from weft_compat.pool._release import pool_of, record_of, task_of
+from weft_compat.pool._release import envelope_of, pool_of, record_of, task_of
 
 __all__ = ["LIMIT", "inspect", "main"]
 
 LIMIT: Final = 10_000
+
+
+def _ended(body: str, record: str) -> bool:
+    # A pool process deletes the messages of the calls it ended a batch at a time, or
+    # once its work pauses: until then they are in its running queue, held no more.
+    envelope = envelope_of(body)
+    return envelope is not None and settled(read_events(record), envelope.attempt)
 
 
 def inspect() -> dict[str, Any]:
@@ -53,9 +61,10 @@ def inspect() -> dict[str, Any]:
         key = pool_of(running)
         keys.add(key)
         for body, message_id in broker.peek_many(running, LIMIT, with_timestamps=True):
-            held.setdefault(key, []).append(
-                {"id": record_of(body, message_id), "task": task_of(body), "queue": running}
-            )
+            record = record_of(body, message_id)
+            if _ended(body, record):
+                continue
+            held.setdefault(key, []).append({"id": record, "task": task_of(body), "queue": running})
     deferred = _deferred()
     queues: dict[str, dict[str, Any]] = {}
     for key in sorted(keys | set(deferred)):
