@@ -244,6 +244,21 @@ def test_a_look_at_an_empty_queue_takes_no_write_lock(
     assert ids_in(running) == calls
 
 
+@pytest.mark.parametrize("prefetch", [1, 4])
+def test_an_empty_message_is_claimed_like_any_other(
+    prefetch: int, queues: tuple[str, str], claims_of: Callable[..., Claims]
+) -> None:
+    # A look that took an empty body for an empty queue would leave it, and every call
+    # behind it, waiting for ever; claimed, it is refused and acknowledged like any junk.
+    pending, running = queues
+    junk = get_broker().write(pending, "")
+    calls = queue_calls(pending, 1)
+    claims = claims_of(prefetch=prefetch, processes=1)
+    claimed = claims.next()
+    assert claimed == ("", junk)
+    assert junk in ids_in(running) and set(ids_in(running)) <= {junk, *calls}
+
+
 def test_acks_wait_for_a_pause_in_the_work(queues: tuple[str, str]) -> None:
     # Between the calls of a steady trickle an idle process goes back to work without
     # deleting what ended; once no call has come for a moment, it deletes them and waits.

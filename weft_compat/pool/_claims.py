@@ -103,7 +103,8 @@ class Claims:
         # After a slow call, one at a time: calls claimed ahead would only go back.
         # Nothing waiting: 0.
         if self.prefetch == 1 or self.slow:
-            return 1 if claim_broker().peek_one(self.pending, with_timestamps=False) else 0
+            first = claim_broker().peek_one(self.pending, with_timestamps=False)
+            return 0 if first is None else 1  # (An empty message is one all the same.)
         waiting = claim_broker().peek_many(
             self.pending, self.prefetch * self.processes, with_timestamps=False
         )
